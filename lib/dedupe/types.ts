@@ -1,0 +1,26 @@
+/**
+ * The contract between the middleware and a dedupe store. Implement it to keep dedupe state anywhere
+ * (PostgreSQL, DynamoDB…). Every method may answer synchronously or with a promise.
+ *
+ * Life of a key: `claim` → the handlers run → `complete` (success) or `release` (failure, so the
+ * redelivery runs). A claim that is neither completed nor released expires after `claimTtlMs`, so an
+ * instance that dies mid-handling does not block the event forever.
+ */
+export interface DedupeStore {
+  /**
+   * Atomically claim `key` for handling.
+   * - `{ status: 'claimed', token }`: nobody holds it; the caller now does. `token` identifies this claim.
+   * - `{ status: 'in-progress' }`: another claim on it is live (being handled right now).
+   * - `{ status: 'completed' }`: it was handled successfully before (within the completion TTL).
+   */
+  claim(key: string, claimTtlMs: number): ClaimResult | Promise<ClaimResult>;
+  /** Mark the claim held with `token` as done; keep the mark for `ttlMs`. */
+  complete(key: string, token: string, ttlMs: number): void | Promise<void>;
+  /** Drop the claim held with `token`, and only that claim (a newer claim by someone else is kept). */
+  release(key: string, token: string): void | Promise<void>;
+}
+
+export type ClaimResult =
+  | { readonly status: 'claimed'; readonly token: string }
+  | { readonly status: 'in-progress' }
+  | { readonly status: 'completed' };

@@ -1,0 +1,127 @@
+/**
+ * Every answer other than a success carries one of these codes. They are part of the public API:
+ * they appear in the `code` member of the problem+json body and of {@link InnopaasWebhookError}.
+ */
+export const PROBLEM_STATUS = {
+  method_not_allowed: 405,
+  unauthorized: 401,
+  forbidden: 403,
+  unsupported_media_type: 415,
+  unsupported_content_encoding: 415,
+  payload_too_large: 413,
+  request_timeout: 408,
+  request_aborted: 400,
+  invalid_json: 400,
+  invalid_encoding: 400,
+  body_already_consumed: 400,
+  batch_not_supported: 400,
+  invalid_envelope: 400,
+  invalid_event: 400,
+  event_too_old: 400,
+  event_in_progress: 409,
+  handler_failed: 500,
+  handler_timeout: 503,
+  dedupe_unavailable: 503,
+  internal_error: 500,
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_STATUS;
+
+const TITLES: Record<ProblemCode, string> = {
+  method_not_allowed: 'Method not allowed',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  unsupported_media_type: 'Unsupported media type',
+  unsupported_content_encoding: 'Unsupported content encoding',
+  payload_too_large: 'Payload too large',
+  request_timeout: 'Request body timeout',
+  request_aborted: 'Request aborted',
+  invalid_json: 'Invalid JSON',
+  invalid_encoding: 'Invalid encoding',
+  body_already_consumed: 'Request body already consumed',
+  batch_not_supported: 'Batch not supported',
+  invalid_envelope: 'Invalid event envelope',
+  invalid_event: 'Invalid event',
+  event_too_old: 'Event too old',
+  event_in_progress: 'Event in progress',
+  handler_failed: 'Handler failed',
+  handler_timeout: 'Handler timed out',
+  dedupe_unavailable: 'Dedupe store unavailable',
+  internal_error: 'Internal error',
+};
+
+/** One schema violation, as reported in the problem body and to `onInvalidEvent`. */
+export interface ValidationProblem {
+  /** JSON Pointer of the failing value, e.g. `/body/status`. `''` is the whole payload. */
+  path: string;
+  /** What is wrong, e.g. `must have required property 'wamid'`. */
+  message: string;
+}
+
+export interface InnopaasWebhookErrorOptions {
+  detail?: string;
+  cause?: unknown;
+  problems?: ValidationProblem[];
+}
+
+/**
+ * The one error class of the package. `status` is the HTTP status the middleware answers with,
+ * `code` a stable machine-readable string, `expose` whether `detail` is safe to send to the client.
+ */
+export class InnopaasWebhookError extends Error {
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly expose: boolean;
+  readonly problems: ValidationProblem[] | undefined;
+  /** Lets {@link isInnopaasWebhookError} recognise instances from another copy of the package. */
+  readonly isInnopaasWebhookError = true;
+
+  constructor(code: ProblemCode, options: InnopaasWebhookErrorOptions = {}) {
+    super(options.detail ?? TITLES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'InnopaasWebhookError';
+    this.code = code;
+    this.status = PROBLEM_STATUS[code];
+    this.expose = this.status < 500;
+    this.problems = options.problems;
+  }
+
+  get title(): string {
+    return TITLES[this.code];
+  }
+}
+
+/**
+ * `instanceof` fails when a CommonJS and an ESM copy of the package meet in one process; this guard
+ * does not.
+ */
+export function isInnopaasWebhookError(value: unknown): value is InnopaasWebhookError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isInnopaasWebhookError?: unknown }).isInnopaasWebhookError === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/** RFC 9457 problem details. Never contains credentials, headers or the payload. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: ProblemCode;
+  detail?: string;
+  problems?: ValidationProblem[];
+}
+
+export function toProblemDetails(error: InnopaasWebhookError): ProblemDetails {
+  const problem: ProblemDetails = {
+    type: `urn:innopaas-webhook:problem:${error.code}`,
+    title: error.title,
+    status: error.status,
+    code: error.code,
+  };
+  // 5xx details may come from a handler's own error message: keep them out of the response.
+  if (error.expose && error.message !== error.title) problem.detail = error.message;
+  if (error.problems) problem.problems = error.problems;
+  return problem;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+// Dual build: CommonJS (.js + .d.ts) for `require`, ESM (.mjs + .d.mts) for `import`.
+export default defineConfig({
+  entry: { index: 'lib/index.ts', 'testing/index': 'lib/testing/index.ts', cli: 'lib/cli/index.ts' },
+  format: ['cjs', 'esm'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node18',
+  platform: 'node',
+  splitting: false,
+  shims: false,
+});
