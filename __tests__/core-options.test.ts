@@ -1,0 +1,73 @@
+import { innopaasWebhook, type InnopaasWebhookOptions } from '../lib';
+
+const create = (options: unknown) => () => innopaasWebhook(options as InnopaasWebhookOptions);
+const ok = { userName: 'u', authorization: 'a' };
+
+describe('options are checked when the middleware is created', () => {
+  test('no credentials at all throws and names the opt-out', () => {
+    expect(create({})).toThrow(/no credentials are configured.*insecureNoAuth: true/);
+  });
+
+  test('insecureNoAuth: true is the explicit opt-out', () => {
+    expect(create({ insecureNoAuth: true })).not.toThrow();
+    expect(create({ ...ok, insecureNoAuth: true })).toThrow(/cannot be combined with credentials/);
+  });
+
+  test('an empty or missing half of the pair throws without printing the other secret', () => {
+    expect(create({ userName: 'u', authorization: '' })).toThrow(/`authorization` must be a non-empty string.*environment variable/);
+    expect(create({ userName: undefined, authorization: 'the-secret' })).toThrow(/`userName` must be a non-empty string \(got undefined\)/);
+    try {
+      create({ userName: 'u', authorization: 42 })();
+    } catch (error) {
+      expect(String(error)).not.toContain('42');
+    }
+  });
+
+  test('credentials pairs are checked one by one', () => {
+    expect(create({ credentials: [{ userName: 'a', authorization: 'b' }, { userName: 'c' }] })).toThrow(/`credentials\[1\]`/);
+    expect(create({ credentials: [{ userName: 'a', authorization: 'b', extra: 1 }] })).toThrow(/`credentials\[0\].extra` is not an option/);
+  });
+
+  test('unknown option keys are rejected with a suggestion', () => {
+    expect(create({ ...ok, onerror: () => {} })).toThrow(/`onerror` is not an option. Did you mean `onError`\?/);
+    expect(create({ ...ok, secret: 'x' })).toThrow(/`secret` is not an option. Known options: userName/);
+  });
+
+  test('an unknown event type in `on` is rejected; the alias spelling points to the canonical one', () => {
+    expect(create({ ...ok, on: { whatsapp_mo_message: () => {} } })).toThrow(/`on.whatsapp_mo_message` is not an InnoPaaS event type. Did you mean `on.whatsapp_mo_message_received`\?/);
+    expect(create({ ...ok, on: { whatsapp_template_status_update: () => {} } })).toThrow(/Use `on.whatsapp_template_status_updated`/);
+    expect(create({ ...ok, on: { whatsapp_mo_message_received: 'nope' } })).toThrow(/`on.whatsapp_mo_message_received` must be a function/);
+  });
+
+  test.each([
+    [{ methods: [] }, /`methods` must be a non-empty array/],
+    [{ methods: ['PO ST'] }, /`methods`/],
+    [{ limit: 'lots' }, /`limit` must be a positive number of bytes/],
+    [{ limit: -1 }, /`limit`/],
+    [{ bodyTimeoutMs: 0 }, /`bodyTimeoutMs` must be a positive number/],
+    [{ handlerTimeoutMs: 'soon' }, /`handlerTimeoutMs`/],
+    [{ ack: 'later' }, /`ack` must be one of 'after-handlers', 'immediately'/],
+    [{ ack: 'immediately', passThrough: true }, /`passThrough` cannot be combined with `ack: 'immediately'`/],
+    [{ invalidEvents: 'ignore' }, /`invalidEvents`/],
+    [{ forwardErrors: true }, /`forwardErrors`/],
+    [{ timeZone: 'Mars/Olympus' }, /`timeZone`/],
+    [{ dedupe: true }, /`dedupe` must be false or an object/],
+    [{ dedupe: { ttl: 5 } }, /`dedupe.ttl` is not an option. Did you mean `dedupe.ttlMs`\?/],
+    [{ dedupe: { store: {} } }, /`dedupe.store` has no `claim\(\)` method/],
+    [{ dedupe: { failMode: 'maybe' } }, /`dedupe.failMode`/],
+    [{ onError: 'log' }, /`onError` must be a function/],
+  ])('%o is refused with a message naming the option', (bad, message) => {
+    expect(create({ ...ok, ...bad })).toThrow(message);
+  });
+
+  test('the options argument itself must be an object', () => {
+    expect(create(undefined)).toThrow(/takes an options object/);
+  });
+
+  test('the returned middleware is a named function with drain()', () => {
+    const mw = innopaasWebhook(ok);
+    expect(mw.name).toBe('innopaasWebhookMiddleware');
+    expect(typeof mw.drain).toBe('function');
+    expect(mw.inFlight).toBe(0);
+  });
+});

@@ -1,0 +1,93 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import createDebug from 'debug';
+import { readNodeBody } from './body';
+import { InnopaasWebhookError, toProblemDetails } from './errors';
+import { describeConfig, parseOptions } from './options';
+import { type Outcome, Receiver } from './receiver';
+import type { InnopaasWebhookOptions, WebhookRequest } from './types';
+
+const log = createDebug('innopaas-webhook');
+
+export type NextFunction = (error?: unknown) => void;
+
+/** The middleware, plus what a graceful shutdown needs. */
+export interface InnopaasWebhookMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /** Resolves once every handler started by `ack: 'immediately'` has settled. */
+  drain(): Promise<void>;
+  /** How many handlers are running in the background right now. */
+  readonly inFlight: number;
+}
+
+const MOUNTED_UNCALLED =
+  'innopaas-webhook: innopaasWebhook was mounted without being called. Write ' +
+  "app.use('/webhook', innopaasWebhook({ userName, authorization, on: { … } })), not app.use('/webhook', innopaasWebhook).";
+
+function looksLikeRequest(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'headers' in value && 'method' in value && typeof (value as { on?: unknown }).on === 'function';
+}
+
+function send(res: ServerResponse, outcome: Extract<Outcome, { kind: 'respond' }>): void {
+  if (res.headersSent || res.writableEnded) return;
+  res.statusCode = outcome.status;
+  res.setHeader('Content-Type', outcome.contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(outcome.body));
+  if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
+  // A client too slow to send its body should not keep the connection.
+  if (outcome.status === 408) res.setHeader('Connection', 'close');
+  res.end(outcome.body);
+}
+
+function sendError(res: ServerResponse, error: InnopaasWebhookError): void {
+  send(res, { kind: 'respond', status: error.status, contentType: 'application/problem+json; charset=utf-8', body: JSON.stringify(toProblemDetails(error)) });
+}
+
+/**
+ * Express middleware (4 and 5) that receives InnoPaaS webhooks. It uses only Node's own `req`/`res`
+ * API, so it also serves a plain `node:http` server: `createServer((req, res) => mw(req, res, done))`.
+ */
+export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(options: InnopaasWebhookOptions<Req>): InnopaasWebhookMiddleware {
+  // `app.use(innopaasWebhook)` makes Express call the factory with (req, res, next).
+  // eslint-disable-next-line prefer-rest-params
+  if (looksLikeRequest(options) && typeof arguments[2] === 'function') {
+    // eslint-disable-next-line prefer-rest-params
+    (arguments[2] as NextFunction)(new TypeError(MOUNTED_UNCALLED));
+    return undefined as never;
+  }
+  if (looksLikeRequest(options)) throw new TypeError(MOUNTED_UNCALLED);
+
+  const config = parseOptions(options);
+  const receiver = new Receiver<Req>(config);
+  const { limit, bodyTimeoutMs } = config;
+  log('created with %o', describeConfig(config as never));
+
+  const middleware = function innopaasWebhookMiddleware(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
+    receiver
+      .handle({
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        readBody: () => readNodeBody(req, limit, bodyTimeoutMs),
+        req: req as Req,
+        attachEvent: (event) => {
+          (req as WebhookRequest).innopaasEvent = event;
+        },
+      })
+      .then(
+        (outcome) => {
+          if (outcome.kind === 'respond') send(res, outcome);
+          else if (typeof next === 'function') next(outcome.error);
+          else if (outcome.error) sendError(res, outcome.error);
+          else send(res, { kind: 'respond', status: 200, contentType: 'application/json; charset=utf-8', body: '{"received":true}' });
+        },
+        (error: unknown) => {
+          // Unreachable by design (every stage catches its own errors); kept so a bug answers 500, never hangs.
+          log('internal error: %s', (error as Error)?.message);
+          sendError(res, new InnopaasWebhookError('internal_error', { cause: error }));
+        },
+      );
+  } as InnopaasWebhookMiddleware;
+
+  Object.defineProperty(middleware, 'inFlight', { get: () => receiver.inFlight, enumerable: true });
+  middleware.drain = () => receiver.drain();
+  return middleware;
+}
