@@ -109,7 +109,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   test('invalid UTF-8 → 400 invalid_encoding', async () => {
     const { app } = createApp(express);
     const bytes = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
-    const res = await request(app).post('/webhook').set(credentials).set('Content-Type', 'application/json').send(bytes).expect(400);
+    const res = await request(app).post('/webhook').set(credentials).set('Content-Type', 'application/json').serialize((b: Buffer) => b as never).send(bytes as never).expect(400);
     expect(res.body.code).toBe('invalid_encoding');
   });
 
