@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import { RedisStore, type ClaimResult, type RedisClientLike } from '../lib/dedupe';
+import { describeWithRedis, redisCommand, startRedisServer, type RedisServer } from './helpers/redis-server';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function claimed(result: ClaimResult): string {
+  if (result.status !== 'claimed') throw new Error(`expected a claim, got ${result.status}`);
+  return result.token;
+}
+
+interface Connection {
+  client: RedisClientLike;
+  isReady(): boolean;
+  close(): Promise<void>;
+}
+
+// Every client is set up to fail fast: with no offline queue and no retries, a command sent while
+// Redis is down rejects at once instead of waiting for a reconnection that may never come.
+// Their 'error' events are expected during these tests, and would crash the process unheard.
+const kinds: { name: string; cluster: boolean; connect(server: RedisServer): Promise<Connection> }[] = [
+  {
+    name: 'ioredis',
+    cluster: false,
+    connect: ({ url }) =>
+      ioredisConnection(new Redis(url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true })),
+  },
+  {
+    name: 'node-redis',
+    cluster: false,
+    connect: async ({ url }) => {
+      const client = createClient({ url, disableOfflineQueue: true });
+      client.on('error', () => undefined);
+      await client.connect();
+      return { client, isReady: () => client.isReady, close: async () => client.destroy() };
+    },
+  },
+  {
+    name: 'ioredis Cluster',
+    cluster: true,
+    connect: ({ port }) =>
+      ioredisConnection(
+        new Cluster([{ host: '127.0.0.1', port }], {
+          enableOfflineQueue: false,
+          lazyConnect: true,
+          redisOptions: { maxRetriesPerRequest: 0 },
+        }),
+      ),
+  },
+  {
+    name: 'node-redis cluster',
+    cluster: true,
+    connect: async ({ url }) => {
+      const client = createCluster({ rootNodes: [{ url }], defaults: { disableOfflineQueue: true } });
+      client.on('error', () => undefined);
+      await client.connect();
+      // Only the single-server kinds meet a dying Redis, and wait for isReady.
+      return { client, isReady: () => true, close: async () => client.destroy() };
+    },
+  },
+];
+
+async function ioredisConnection(client: Redis | Cluster): Promise<Connection> {
+  client.on('error', () => undefined);
+  await client.connect();
+  return { client, isReady: () => client.status === 'ready', close: async () => client.disconnect() };
+}
+
+describeWithRedis('RedisStore against a real Redis', () => {
+  const servers: Partial<Record<'standalone' | 'cluster', RedisServer>> = {};
+
+  beforeAll(async () => {
+    servers.standalone = await startRedisServer();
+    servers.cluster = await startRedisServer({ cluster: true });
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+  });
+
+  describe.each(kinds)('with $name', (kind) => {
+    const connections: Connection[] = [];
+    let server: RedisServer;
+    let store: RedisStore; // what this instance sees
+    let other: RedisStore; // another instance behind the load balancer, with its own connection
+
+    beforeAll(async () => {
+      server = (kind.cluster ? servers.cluster : servers.standalone) as RedisServer;
+      connections.push(await kind.connect(server), await kind.connect(server));
+      store = new RedisStore({ client: connections[0]!.client });
+      other = new RedisStore({ client: connections[1]!.client });
+    });
+    afterAll(async () => {
+      await Promise.all(connections.map((connection) => connection.close()));
+    });
+
+    it('claims a new key, reports it in progress elsewhere, then completed everywhere', async () => {
+      const key = randomUUID();
+      const token = claimed(await store.claim(key, 5000));
+      expect(await other.claim(key, 5000)).toEqual({ status: 'in-progress' });
+      await store.complete(key, token, 5000);
+      expect(await other.claim(key, 5000)).toEqual({ status: 'completed' });
+      expect(await store.claim(key, 5000)).toEqual({ status: 'completed' });
+    });
+
+    it('keeps its keys under the prefix, with a TTL on every one', async () => {
+      const key = randomUUID();
+      const prefixed = new RedisStore({ client: connections[0]!.client, prefix: 'app-a:' });
+      await prefixed.complete(key, claimed(await prefixed.claim(key, 5000)), 60_000);
+      expect(await redisCommand(server.port, ['GET', `app-a:${key}`])).toBe('completed');
+      expect(Number((await redisCommand(server.port, ['PTTL', `app-a:${key}`])).slice(1))).toBeGreaterThan(50_000);
+      expect(await store.claim(key, 5000)).toMatchObject({ status: 'claimed' }); // another prefix, another key
+    });
+
+    it('lets a released key be claimed again, by any instance', async () => {
+      const key = randomUUID();
+      const first = claimed(await store.claim(key, 5000));
+      await store.release(key, first);
+      expect(claimed(await other.claim(key, 5000))).not.toBe(first);
+    });
+
+    it('ignores release and complete with a token that is not the live claim', async () => {
+      const key = randomUUID();
+      const token = claimed(await store.claim(key, 5000));
+      await other.release(key, 'not-the-token');
+      await other.complete(key, 'not-the-token', 5000);
+      expect(await other.claim(key, 5000)).toEqual({ status: 'in-progress' });
+      await store.complete(key, token, 5000);
+      expect(await other.claim(key, 5000)).toEqual({ status: 'completed' });
+    });
+
+    it('lets a claim expire, and the slow instance cannot release or complete the newer claim', async () => {
+      const key = randomUUID();
+      const stale = claimed(await store.claim(key, 50));
+      await sleep(120);
+      const fresh = claimed(await other.claim(key, 5000));
+      await store.release(key, stale);
+      await store.complete(key, stale, 5000);
+      expect(await store.claim(key, 5000)).toEqual({ status: 'in-progress' });
+      await other.complete(key, fresh, 5000);
+      expect(await store.claim(key, 5000)).toEqual({ status: 'completed' });
+    });
+
+    it('forgets a completed key after the completion TTL', async () => {
+      const key = randomUUID();
+      await store.complete(key, claimed(await store.claim(key, 5000)), 80);
+      expect(await other.claim(key, 5000)).toEqual({ status: 'completed' });
+      await sleep(150);
+      expect((await other.claim(key, 5000)).status).toBe('claimed');
+    });
+
+    it('gives exactly one claim per key to two instances racing on 100 keys', async () => {
+      const keys = Array.from({ length: 100 }, () => randomUUID());
+      const results = await Promise.all(keys.flatMap((key) => [store.claim(key, 5000), other.claim(key, 5000)]));
+      for (let i = 0; i < keys.length; i++) {
+        const statuses = [results[2 * i]!.status, results[2 * i + 1]!.status].sort();
+        expect(statuses).toEqual(['claimed', 'in-progress']);
+      }
+    });
+
+    it('still completes and releases after Redis has dropped its cached scripts', async () => {
+      const [done, dropped] = [randomUUID(), randomUUID()];
+      const doneToken = claimed(await store.claim(done, 5000));
+      const droppedToken = claimed(await store.claim(dropped, 5000));
+      await redisCommand(server.port, ['SCRIPT', 'FLUSH']);
+      await store.complete(done, doneToken, 5000);
+      await redisCommand(server.port, ['SCRIPT', 'FLUSH']);
+      await store.release(dropped, droppedToken);
+      expect(await other.claim(done, 5000)).toEqual({ status: 'completed' });
+      expect((await other.claim(dropped, 5000)).status).toBe('claimed');
+    });
+
+    it('rejects a TTL Redis would refuse, without sending it', async () => {
+      await expect(store.claim(randomUUID(), 0)).rejects.toThrow(/claimTtlMs must be a positive number/);
+      await expect(store.complete(randomUUID(), 'token', Number.POSITIVE_INFINITY)).rejects.toThrow(/ttlMs/);
+      expect((await store.claim(randomUUID(), 0.5)).status).toBe('claimed'); // rounded up to 1 ms
+    });
+  });
+
+  it('shares state between an ioredis and a node-redis instance', async () => {
+    const [io, node] = await Promise.all(kinds.slice(0, 2).map((kind) => kind.connect(servers.standalone!)));
+    try {
+      const [ioStore, nodeStore] = [new RedisStore({ client: io!.client }), new RedisStore({ client: node!.client })];
+      const key = randomUUID();
+      const token = claimed(await ioStore.claim(key, 5000));
+      expect(await nodeStore.claim(key, 5000)).toEqual({ status: 'in-progress' });
+      await ioStore.complete(key, token, 5000);
+      expect(await nodeStore.claim(key, 5000)).toEqual({ status: 'completed' });
+    } finally {
+      await Promise.all([io!.close(), node!.close()]);
+    }
+  });
+
+  describe.each(kinds.filter((kind) => !kind.cluster))('when Redis dies under $name', (kind) => {
+    let server: RedisServer;
+    let connection: Connection;
+    beforeAll(async () => {
+      server = await startRedisServer();
+      connection = await kind.connect(server);
+    });
+    afterAll(async () => {
+      await connection.close();
+      await server.stop();
+    });
+
+    it('rejects every operation at once instead of hanging, and recovers when Redis is back', async () => {
+      const store = new RedisStore({ client: connection.client });
+      const key = randomUUID();
+      const token = claimed(await store.claim(key, 5000));
+      await server.kill();
+      const started = Date.now();
+      await expect(store.claim(randomUUID(), 5000)).rejects.toThrow();
+      await expect(store.complete(key, token, 5000)).rejects.toThrow();
+      await expect(store.release(key, token)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(1000);
+
+      await server.restart();
+      for (const deadline = Date.now() + 5000; !connection.isReady() && Date.now() < deadline; ) await sleep(25);
+      expect((await store.claim(key, 5000)).status).toBe('claimed'); // nothing was persisted
+    });
+  });
+});
