@@ -1,0 +1,63 @@
+import { contactCardsSchema } from './contacts';
+import {
+  buttonSchema,
+  documentSchema,
+  errorsSchema,
+  interactiveSchema,
+  locationSchema,
+  mediaSchema,
+  reactionSchema,
+  textSchema,
+  undocumentedContentSchema,
+} from './content';
+
+type Member<T extends string, K extends string, C> = {
+  readonly type: 'object';
+  readonly additionalProperties: true;
+  readonly required: readonly ['type', K];
+  readonly properties: { readonly type: { readonly const: T } } & { readonly [P in K]: C };
+};
+
+/** The part of an inbound body that one message type adds: its `type` and the content key it requires. */
+function member<const T extends string, const K extends string, const C>(type: T, key: K, content: C) {
+  return {
+    type: 'object',
+    additionalProperties: true,
+    required: ['type', key],
+    properties: { type: { const: type }, [key]: content },
+  } as Member<T, K, C>;
+}
+
+/**
+ * One schema per documented message type (§5.1–§5.11), keyed by `type`: what the body must hold when
+ * `type` has that value. The content key is named after the type (§5.1), except for `unknown`.
+ */
+export const moMessageTypeSchemas = {
+  text: member('text', 'text', textSchema),
+  reaction: member('reaction', 'reaction', reactionSchema),
+  image: member('image', 'image', mediaSchema),
+  video: member('video', 'video', mediaSchema),
+  audio: member('audio', 'audio', mediaSchema),
+  sticker: member('sticker', 'sticker', mediaSchema),
+  document: member('document', 'document', documentSchema),
+  location: member('location', 'location', locationSchema),
+  // §9.1 item 10: the table says `contacts`, the example `contact`; either will do, both may be present.
+  contacts: {
+    type: 'object',
+    additionalProperties: true,
+    required: ['type'],
+    properties: { type: { const: 'contacts' }, contacts: contactCardsSchema, contact: contactCardsSchema },
+    // `properties: {…: true}` repeats the name only for ajv's strictRequired, which looks for a required
+    // key among the properties of the same subschema.
+    anyOf: [
+      { required: ['contacts'], properties: { contacts: true } },
+      { required: ['contact'], properties: { contact: true } },
+    ],
+  },
+  button: member('button', 'button', buttonSchema),
+  interactive: member('interactive', 'interactive', interactiveSchema),
+  // §5.8: the one type whose content key differs from its name.
+  unknown: member('unknown', 'errors', errorsSchema),
+  order: member('order', 'order', undocumentedContentSchema),
+  system: member('system', 'system', undocumentedContentSchema),
+} as const;
