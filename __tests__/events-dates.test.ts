@@ -1,0 +1,70 @@
+import { decorateDates, type InboundMessageEvent, type MessageStatusEvent } from '../lib/events';
+import { fixture, fixtures } from './fixtures';
+
+// §8: the parsed dates sit beside the original strings without changing what the event serialises to.
+
+describe('decorateDates', () => {
+  it('adds eventDate to every event, parsed from eventTime', () => {
+    for (const name of Object.keys(fixtures)) {
+      const event = decorateDates(fixture(name));
+      expect(event.eventDate?.toISOString()).toBe(new Date(event.eventTime).toISOString());
+    }
+  });
+
+  it.each(Object.keys(fixtures))('leaves %s serialising exactly as received, before and after the dates are read', (name) => {
+    const event = decorateDates(fixture(name));
+    expect(JSON.stringify(event)).toBe(JSON.stringify(fixtures[name]));
+    const body = event.body as { sendDate?: Date; conversation?: { expireDate?: Date } };
+    void [event.eventDate, body.sendDate, body.conversation?.expireDate];
+    expect(JSON.stringify(event)).toBe(JSON.stringify(fixtures[name]));
+    expect(Object.keys(event)).toEqual(Object.keys(fixtures[name]!));
+    expect({ ...event }).not.toHaveProperty('eventDate');
+  });
+
+  it('adds body.sendDate to inbound messages, distinct from eventDate (§9.1 item 21)', () => {
+    const event = decorateDates(fixture('mo-contacts-published')) as unknown as InboundMessageEvent;
+    expect(event.body.sendDate).toEqual(new Date('2024-03-07T10:46:24.000Z'));
+    expect(event.eventDate).toEqual(new Date('2024-03-08T09:42:06.363Z'));
+    expect(Object.keys(event.body)).not.toContain('sendDate');
+  });
+
+  it('adds conversation.expireDate to status reports, from either format (§9.1 item 2)', () => {
+    const iso = decorateDates(fixture('status-delivered')) as unknown as MessageStatusEvent;
+    expect(iso.body.conversation?.expireDate).toEqual(new Date('2023-02-23T12:00:00.000Z'));
+    const table = decorateDates(fixture('status-full-field-set')) as unknown as MessageStatusEvent;
+    expect(table.body.conversation?.expireDate).toEqual(new Date('2023-02-23T12:00:00.000Z'));
+    expect(Object.keys(table.body.conversation!)).not.toContain('expireDate');
+  });
+
+  it('reads a time without a zone in the given time zone (§8: the zone is never stated)', () => {
+    const event = decorateDates({ ...fixture('status-full-field-set'), eventTime: '2023-02-22 12:00:00' }, 'Asia/Shanghai');
+    expect(event.eventDate).toEqual(new Date('2023-02-22T04:00:00.000Z'));
+    expect((event.body as unknown as MessageStatusEvent['body']).conversation?.expireDate).toEqual(new Date('2023-02-23T04:00:00.000Z'));
+  });
+
+  it('gives undefined, not an Invalid Date, for a value that is not a timestamp', () => {
+    const event = decorateDates({ ...fixture('mo-text'), eventTime: 'yesterday' });
+    expect(event.eventDate).toBeUndefined();
+  });
+
+  it('computes once, on first read', () => {
+    const event = decorateDates(fixture('status-read'));
+    const first = event.eventDate;
+    (event as { eventTime: string }).eventTime = '2030-01-01T00:00:00.000Z';
+    expect(event.eventDate).toBe(first);
+  });
+
+  it('leaves a key InnoPaaS itself sends alone', () => {
+    const event = fixture('mo-text');
+    event.body.sendDate = 'as sent';
+    decorateDates(event);
+    expect(event.body.sendDate).toBe('as sent');
+  });
+
+  it('adds nothing to bodies of other events, nor to a status without a conversation', () => {
+    const name = decorateDates(fixture('template-status'));
+    expect('sendDate' in name.body).toBe(false);
+    const read = decorateDates(fixture('status-read'));
+    expect(read.body).not.toHaveProperty('conversation');
+  });
+});
