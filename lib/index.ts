@@ -13,6 +13,15 @@ export { InnopaasWebhookError, isInnopaasWebhookError, PROBLEM_STATUS } from './
 export type { ProblemCode, ProblemDetails, ValidationProblem } from './errors';
 export type { Credentials } from './credentials';
 export { MemoryStore, RedisStore } from './dedupe';
-export type { ClaimResult, DedupeStore } from './dedupe';
+export type {
+  ClaimResult,
+  DedupeStore,
+  IoRedisClientLike,
+  MemoryStoreOptions,
+  NodeRedisClientLike,
+  NodeRedisClusterLike,
+  RedisClientLike,
+  RedisStoreOptions,
+} from './dedupe';
 export { parseInnopaasTime } from './time';
 export * from './events';

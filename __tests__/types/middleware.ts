@@ -1,0 +1,92 @@
+// Compile-only checks of the middleware's public types (run by events-types.test.ts through tsc).
+// Each `@ts-expect-error` must meet an error; the rest must compile as users write it.
+import express from 'express';
+import {
+  innopaasWebhook,
+  isInnopaasWebhookError,
+  RedisStore,
+  type EventHandlers,
+  type InboundMessageEvent,
+  type InnopaasWebhookMiddleware,
+  type MessageStatusEvent,
+} from '../../lib';
+
+const app = express();
+
+// The README quick start, as written.
+const webhook: InnopaasWebhookMiddleware = innopaasWebhook({
+  userName: process.env.INNOPAAS_USERNAME,
+  authorization: process.env.INNOPAAS_AUTHORIZATION,
+  on: {
+    whatsapp_mo_message_received: async (event) => {
+      if (event.body.type === 'text') console.log(event.body.text.body);
+    },
+    whatsapp_message_status_updated: async (event) => console.log(event.body.id, event.body.status),
+    whatsapp_template_status_updated: (event) => {
+      // Both spellings reach this handler, and its type says so.
+      const type: 'whatsapp_template_status_updated' | 'whatsapp_template_status_update' = event.type;
+      void type;
+    },
+  },
+  onError: (error, { event }) => console.error(error.code, error.status, event?.id),
+  onInvalidEvent: ({ problems }) => console.warn(problems.map((p) => p.path)),
+});
+app.use('/webhook', webhook);
+app.post('/hook', webhook, (req, res) => {
+  // Declaration merging: req.innopaasEvent is typed on Express's Request.
+  const id: string | undefined = req.innopaasEvent?.id;
+  res.json({ id });
+});
+
+innopaasWebhook({
+  userName: 'u',
+  authorization: 'a',
+  on: {
+    // @ts-expect-error a status-report handler cannot take an inbound-message event
+    whatsapp_message_status_updated: (event: InboundMessageEvent) => void event,
+  },
+});
+
+innopaasWebhook({
+  userName: 'u',
+  authorization: 'a',
+  on: {
+    // @ts-expect-error an unknown event type is not a handler key
+    whatsapp_message_received: () => {},
+  },
+});
+
+innopaasWebhook({
+  userName: 'u',
+  authorization: 'a',
+  on: {
+    whatsapp_message_status_updated: (event) => {
+      // @ts-expect-error a status report has no inbound message text
+      void event.body.text;
+      const status: MessageStatusEvent['body']['status'] = event.body.status;
+      // Open enumerations: documented values complete, new ones still type-check.
+      const known = status === 'delivered' || status === 'SMECL:FAILED' || status === 'sent';
+      void known;
+    },
+    whatsapp_mo_message_received: (event) => {
+      // @ts-expect-error .image is only there once body.type is narrowed to 'image'
+      void event.body.image.link;
+      if (event.body.type === 'image') {
+        const link: string = event.body.image.link;
+        void link;
+      }
+    },
+  },
+});
+
+// @ts-expect-error `ack` takes 'after-handlers' or 'immediately'
+innopaasWebhook({ insecureNoAuth: true, ack: 'later' });
+
+// Handlers typed apart from the options, then passed in.
+const handlers: EventHandlers = { chat_mo_message_notify: (event) => void event.body.context };
+innopaasWebhook({ insecureNoAuth: true, on: handlers, dedupe: { store: new RedisStore({ client: { call: async () => 'OK' } }) } });
+
+app.use(((err, _req, res, next) => {
+  if (isInnopaasWebhookError(err)) res.status(err.status).json({ code: err.code });
+  else next(err);
+}) as express.ErrorRequestHandler);
