@@ -1,0 +1,12 @@
+// `innopaas-webhook/testing`: build, send and generate InnoPaaS deliveries in your own tests.
+export {
+  buildEvent,
+  buildInboundMessage,
+  DEFAULT_EXAMPLES,
+  INBOUND_MESSAGE_TYPES,
+  MESSAGE_EXAMPLES,
+} from './builders';
+export type { EventOverrides, InboundMessageBodyOf, InboundMessageEventOf, InboundMessageType } from './builders';
+export { examples } from './examples';
+export type { ExampleName, ExamplePayload } from './examples';
+export type { DeepPartial } from './merge';
