@@ -10,3 +10,5 @@ export type { EventOverrides, InboundMessageBodyOf, InboundMessageEventOf, Inbou
 export { examples } from './examples';
 export type { ExampleName, ExamplePayload } from './examples';
 export type { DeepPartial } from './merge';
+export { credentialHeaders, deliver } from './deliver';
+export type { DeliverOptions, DeliveryCredentials, DeliveryResponse, DeliveryTarget } from './deliver';

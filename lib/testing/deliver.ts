@@ -1,0 +1,131 @@
+import { type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse, createServer, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The pair configured in the InnoPaaS console (§3.4), as the middleware's options name it. */
+export interface DeliveryCredentials {
+  userName: string;
+  authorization: string;
+}
+
+/**
+ * The two headers InnoPaaS sends when credentials are configured (§3.4), verbatim: no `Bearer` or
+ * `Basic` scheme is added, because InnoPaaS adds none.
+ */
+export function credentialHeaders({ userName, authorization }: DeliveryCredentials): { UserName: string; Authorization: string } {
+  return { UserName: userName, Authorization: authorization };
+}
+
+/**
+ * Where a delivery goes: a URL (`http://127.0.0.1:3000/webhook`), or an in-process request listener
+ * such as an Express app or `(req, res) => middleware(req, res)`.
+ */
+export type DeliveryTarget = string | URL | ((req: IncomingMessage, res: ServerResponse) => void);
+
+export interface DeliverOptions {
+  /** Sent as the `UserName` and `Authorization` headers. Defaults to none. */
+  credentials?: DeliveryCredentials;
+  /** Extra request headers; they win over the ones derived from the other options. */
+  headers?: Readonly<Record<string, string>>;
+  /** `Content-Type` of the request; `null` sends none. Defaults to `application/json`. */
+  contentType?: string | null;
+  /** The raw request body, sent instead of `JSON.stringify(event)`: for malformed payloads in negative tests. */
+  body?: string | Uint8Array;
+  /** Defaults to `POST`, the method InnoPaaS uses (§3.3). */
+  method?: string;
+  /** Path requested from an in-process target. Defaults to `/webhook`; ignored for a URL. */
+  path?: string;
+  /** Give up on a delivery not answered within this many ms. Defaults to 30,000. */
+  timeoutMs?: number;
+  /** HTTP agent for a URL target, e.g. a keep-alive agent sized for concurrent deliveries. */
+  agent?: Agent;
+}
+
+/** The answer to one delivery. */
+export interface DeliveryResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON when the answer is JSON (problem+json included), otherwise the text. */
+  body: unknown;
+  /** The response body as text. */
+  text: string;
+  /** Time from sending the request to the end of the response. */
+  durationMs: number;
+}
+
+function encodeBody(event: unknown, options: DeliverOptions): Buffer {
+  if (options.body !== undefined) return Buffer.from(options.body);
+  // `undefined` is not JSON; it stands for "no body" (the console's connectivity probe, §3.5).
+  return event === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(event), 'utf8');
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text === '' || !contentType || !/[/+]json\b/i.test(contentType)) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function send(url: URL, payload: Buffer, options: DeliverOptions, agent: Agent | false | undefined): Promise<DeliveryResponse> {
+  const headers: Record<string, string> = { 'Content-Length': String(payload.length) };
+  const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
+  if (contentType !== null) headers['Content-Type'] = contentType;
+  if (options.credentials) Object.assign(headers, credentialHeaders(options.credentials));
+  Object.assign(headers, options.headers);
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'POST', headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const durationMs = performance.now() - started;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parseBody(text, res.headers['content-type']), text, durationMs });
+      });
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function withEphemeralServer<R>(listener: RequestListener, use: (origin: string) => Promise<R>): Promise<R> {
+  const server: Server = createServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await use(`http://127.0.0.1:${port}`);
+  } finally {
+    // Connections are not kept alive (agent: false), but a handler still writing must not hold the port.
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/**
+ * Sends one delivery as InnoPaaS would: `POST`, `Content-Type: application/json`, the event as JSON and,
+ * with `credentials`, the `UserName`/`Authorization` headers. A function target (an Express app, any
+ * request listener) is served on an ephemeral `127.0.0.1` port for this call only, then closed.
+ *
+ * Pass `event` as `undefined` (and no `body`) to send an empty body.
+ */
+export async function deliver(target: DeliveryTarget, event: unknown, options: DeliverOptions = {}): Promise<DeliveryResponse> {
+  const payload = encodeBody(event, options);
+  if (typeof target === 'string' || target instanceof URL) {
+    return send(new URL(target), payload, options, options.agent);
+  }
+  if (typeof target !== 'function') {
+    throw new TypeError('deliver: the target must be a URL or a request listener such as an Express app');
+  }
+  const path = options.path ?? '/webhook';
+  return withEphemeralServer(target as RequestListener, (origin) => send(new URL(path, origin), payload, options, false));
+}
