@@ -1,4 +1,5 @@
 // `innopaas-webhook/testing`: build, send and generate InnoPaaS deliveries in your own tests.
+// fast-check is an optional peer dependency: only its types are referenced here, never the module.
 export {
   buildEvent,
   buildInboundMessage,
@@ -12,3 +13,6 @@ export type { ExampleName, ExamplePayload } from './examples';
 export type { DeepPartial } from './merge';
 export { credentialHeaders, deliver } from './deliver';
 export type { DeliverOptions, DeliveryCredentials, DeliveryResponse, DeliveryTarget } from './deliver';
+export { arbitraries, createArbitraries } from './arbitraries';
+export type { InnopaasArbitraries } from './arbitraries';
+export type { FastCheckModule } from './schema-arbitrary';
