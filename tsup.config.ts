@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // Dual build: CommonJS (.js + .d.ts) for `require`, ESM (.mjs + .d.mts) for `import`.
 export default defineConfig({
-  entry: { index: 'lib/index.ts' },
+  entry: { index: 'lib/index.ts', 'testing/index': 'lib/testing/index.ts', cli: 'lib/cli/index.ts' },
   format: ['cjs', 'esm'],
   dts: true,
   clean: true,

@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import type { InnopaasEvent } from '../lib';
+import { AUTH, USER, createApp } from './helpers/app';
+
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INNOPAAS_')));
+
+/** Runs the built CLI as a child process; asynchronous, so the server in this process can answer it. */
+const cli = (args: string[], input = '', env: NodeJS.ProcessEnv = {}) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { ...ENV, ...env } }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    child.stdin?.end(input);
+  });
+
+const seen: InnopaasEvent[] = [];
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  const record = async (event: InnopaasEvent) => {
+    seen.push(event);
+    if (event.type === 'whatsapp_mo_message_received' && event.body.type === 'text' && event.body.text.body === 'boom') throw new Error('handler failed');
+  };
+  const { app } = createApp(express, { on: { whatsapp_mo_message_received: record, whatsapp_message_status_updated: record, whatsapp_template_status_updated: record } });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+beforeEach(() => {
+  seen.length = 0;
+});
+
+const creds = () => ['--url', url, '--user', USER, '--auth', AUTH];
+
+describe('innopaas-webhook send', () => {
+  it('sends one built event: prints 200, exits 0, the handler gets it', async () => {
+    const run = await cli(['send', 'whatsapp_message_status_updated', ...creds()]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^200 OK \(\d+ ms\) \{"received":true\}\n$/);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ type: 'whatsapp_message_status_updated', body: { status: 'delivered' } });
+  });
+
+  it('wrong credentials: prints 401 and exits 1', async () => {
+    const run = await cli(['send', 'whatsapp_message_status_updated', '--url', url, '--user', USER, '--auth', 'wrong']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^401 Unauthorized/);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('takes the credentials from INNOPAAS_USERNAME / INNOPAAS_AUTHORIZATION', async () => {
+    const run = await cli(['send', 'whatsapp_template_status_update', '--url', url], '', { INNOPAAS_USERNAME: USER, INNOPAAS_AUTHORIZATION: AUTH });
+    expect(run.code).toBe(0);
+    expect(seen[0]?.type).toBe('whatsapp_template_status_update');
+  });
+
+  it('--message-type and --set: values are JSON when they parse, strings otherwise', async () => {
+    const run = await cli(['send', 'whatsapp_mo_message_received', '-m', 'location', ...creds(), '--set', 'body.location.latitude=1.5', '--set', 'body.location.name=Home', '--set', 'body.customerProfile={"name":"Ana"}']);
+    expect(run.code).toBe(0);
+    expect(seen[0]).toMatchObject({ body: { type: 'location', location: { latitude: 1.5, longitude: 116.39134, name: 'Home' }, customerProfile: { name: 'Ana' } } });
+  });
+
+  it('--count 50 --concurrency 5: a summary with counts and latencies; the handler ran 50 times', async () => {
+    const run = await cli(['send', 'whatsapp_mo_message_received', ...creds(), '--count', '50', '--concurrency', '5']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^50 deliveries in [\d.]+ s \(\d+\/s\), concurrency 5\n {2}200 OK {2}50\nlatency p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms\n$/);
+    expect(seen).toHaveLength(50);
+    expect(new Set(seen.map((event) => event.id)).size).toBe(50);
+  });
+
+  it('a handler failure is a 500: exit 1, counted in the summary', async () => {
+    const run = await cli(['send', 'whatsapp_mo_message_received', ...creds(), '-n', '3', '--set', 'body.text.body=boom']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('  500 Internal Server Error  3\n');
+  });
+
+  it('--file sends a payload byte for byte; - reads it from stdin', async () => {
+    const fixture = join(__dirname, 'fixtures', 'status-read.json');
+    expect(await cli(['send', '--file', fixture, ...creds()])).toMatchObject({ code: 0 });
+    const stdin = await cli(['send', '--file', '-', ...creds(), '--set', 'id=from-stdin'], JSON.stringify({ ...seen[0], id: 'x' }));
+    expect(stdin.code).toBe(0);
+    expect(seen.map((event) => [event.id, (event.body as { status?: string }).status])).toEqual([['cd0a316c-a781-4589-9f5f-5502ccf1f60f', 'read'], ['from-stdin', 'read']]);
+  });
+
+  it('no server listening: the network error on stderr, exit 1', async () => {
+    const run = await cli(['send', 'chat_mt_message_notify', '--url', 'http://127.0.0.1:1/webhook']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: connect ECONNREFUSED/);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const run = await cli(['send', '--help']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('Usage: innopaas-webhook send <type> --url <url>');
+    expect(run.stdout).toContain('whatsapp_phone_number_name_update');
+  });
+
+  it.each([
+    ['an unknown option', ['--frob'], "Unknown option '--frob'"],
+    ['no event type', [], 'which event type?'],
+    ['an unknown event type', ['nope'], 'unknown event type "nope"'],
+    ['an unknown message type', ['whatsapp_mo_message_received', '-m', 'hologram'], 'unknown message type "hologram"'],
+    ['--message-type on another event', ['chat_mo_message_notify', '-m', 'image'], '--message-type applies to whatsapp_mo_message_received only'],
+    ['--count 0', ['chat_mo_message_notify', '--count', '0'], '--count must be a whole number of at least 1, not "0"'],
+    ['--count without a value', ['chat_mo_message_notify', '--count'], "Option '-n, --count <value>' argument missing"],
+    ['--set without =', ['chat_mo_message_notify', '--set', 'body'], '--set wants path=value, not "body"'],
+    ['--set through a string', ['chat_mo_message_notify', '--set', 'body.to.x=1'], '--set "body.to" is "BUSINESS-PHONE-NUMBER", not an object'],
+    ['--set into a prototype', ['chat_mo_message_notify', '--set', '__proto__.x=1'], '--set "__proto__.x" contains "__proto__"'],
+    ['a type and --file', ['chat_mo_message_notify', '--file', 'x.json'], 'give an event type or --file, not both'],
+    ['a file that does not exist', ['--file', 'missing.json'], 'cannot read missing.json: no such file'],
+    ['only --user', ['chat_mo_message_notify', '--user', 'u'], 'give both --user and --auth'],
+    ['a URL that is not one', ['chat_mo_message_notify', '--url', 'not a url'], '--url "not a url" is not a URL'],
+  ])('%s: one-line error, the usage, exit 2, no stack trace', async (_case, args, message) => {
+    const run = await cli(['send', ...(args.includes('--url') ? [] : ['--url', url]), ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const [first, blank, usage] = run.stderr.split('\n');
+    expect(first).toMatch(/^innopaas-webhook: /);
+    expect(first).toContain(message);
+    expect([blank, usage]).toEqual(['', 'Usage: innopaas-webhook send <type> --url <url> [options]']);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('without --url or INNOPAAS_WEBHOOK_URL: exit 2', async () => {
+    const run = await cli(['send', 'chat_mo_message_notify']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^innopaas-webhook: --url is required \(or set INNOPAAS_WEBHOOK_URL\)\n/);
+  });
+});

@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EVENT_TYPES, eventSchema } from '../lib/events';
+import { fixture } from './fixtures';
+
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
+const FIXTURES = join(__dirname, 'fixtures');
+
+/** Runs the built CLI as a child process, `input` on its stdin. */
+const cli = (args: string[], input = '') =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    child.stdin?.end(input);
+  });
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'innopaas-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeJson(name: string, value: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+describe('innopaas-webhook validate', () => {
+  it('a valid fixture: exit 0, says what it is', async () => {
+    const run = await cli(['validate', join(FIXTURES, 'mo-image.json')]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe(`${join(FIXTURES, 'mo-image.json')}: valid whatsapp_mo_message_received (message type image), id b5e984b3-21b2-42a9-b08b-72e5a4096ac6\n`);
+  });
+
+  it('every fixture at once: exit 0', async () => {
+    const files = readdirSync(FIXTURES).filter((file) => file.endsWith('.json')).map((file) => join(FIXTURES, file));
+    const run = await cli(['validate', ...files]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(files.length);
+  });
+
+  it('an invalid payload: exit 1, each problem with its JSON path', async () => {
+    const event = fixture('status-failed');
+    delete event.body.wamid;
+    event.body.status = 5;
+    const path = writeJson('invalid.json', event);
+    const run = await cli(['validate', path]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      `${path}: invalid (invalid_event): The body does not match the whatsapp_message_status_updated schema.\n` +
+        '  /body/wamid: required, missing\n' +
+        '  /body/status: must be string\n',
+    );
+  });
+
+  it('an inbound message lacking its content: the path of the content, without ajv\'s if/then echo', async () => {
+    const event = fixture('mo-image');
+    delete event.body.image;
+    const run = await cli(['validate', writeJson('no-image.json', event)]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('  /body/image: required, missing\n');
+    expect(run.stdout).not.toContain('then');
+  });
+
+  it('a broken envelope: the envelope paths', async () => {
+    const run = await cli(['validate', '-'], JSON.stringify({ id: 7, type: 'x', body: {} }));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('<stdin>: invalid (invalid_envelope): The body is not an InnoPaaS event envelope { id, type, eventTime, body }.\n  /eventTime: required, missing\n  /id: must be string\n');
+  });
+
+  it('- reads stdin', async () => {
+    const run = await cli(['validate', '-'], readFileSync(join(FIXTURES, 'status-read.json'), 'utf8'));
+    expect(run).toMatchObject({ code: 0, stdout: '<stdin>: valid whatsapp_message_status_updated, id cd0a316c-a781-4589-9f5f-5502ccf1f60f\n' });
+  });
+
+  it.each([
+    ['not JSON', '{"id":', /^<stdin>: invalid: not JSON \(/],
+    ['a batch', '[{}]', /^<stdin>: invalid \(batch_not_supported\)/],
+  ])('%s: exit 1', async (_case, input, expected) => {
+    const run = await cli(['validate', '-'], input);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(expected);
+  });
+
+  it('a type outside the catalogue passes on its envelope, and says so', async () => {
+    const run = await cli(['validate', '-'], JSON.stringify({ id: '1', type: 'whatsapp_new_thing', eventTime: 'now', body: {} }));
+    expect(run).toMatchObject({ code: 0, stdout: '<stdin>: valid envelope; type "whatsapp_new_thing" is not in the catalogue, so its body was not checked\n' });
+  });
+
+  it.each([
+    ['no file', [], 'which file? give a path, or - for stdin'],
+    ['a missing file', ['missing.json'], 'cannot read missing.json: no such file'],
+    ['stdin twice', ['-', '-'], 'stdin (-) can be read only once'],
+    ['an unknown option', ['--strict', 'x.json'], "Unknown option '--strict'"],
+  ])('%s: exit 2, one line and the usage', async (_case, args, message) => {
+    const run = await cli(['validate', ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^innopaas-webhook: [^\\n]*${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\n\\nUsage: innopaas-webhook validate`));
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('innopaas-webhook schemas', () => {
+  it('--out writes envelope.json and one file per event type, equal to eventSchema()', async () => {
+    const out = join(dir, 'schemas');
+    const run = await cli(['schemas', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['envelope.json', ...EVENT_TYPES.map((type) => `${type}.json`)].sort());
+    for (const type of EVENT_TYPES) expect(JSON.parse(readFileSync(join(out, `${type}.json`), 'utf8'))).toEqual(eventSchema(type));
+    expect(run.stdout).toContain(`wrote ${join(out, 'envelope.json')}\n`);
+  });
+
+  it('without --out prints every schema as one JSON object', async () => {
+    const run = await cli(['schemas']);
+    expect(run.code).toBe(0);
+    const all = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(Object.keys(all).sort()).toEqual(['envelope', ...EVENT_TYPES].sort());
+    expect(all.whatsapp_mo_message_received).toEqual(eventSchema('whatsapp_mo_message_received'));
+  });
+
+  it('an extra argument: exit 2', async () => {
+    expect((await cli(['schemas', 'out'])).code).toBe(2);
+  });
+});
+
+describe('innopaas-webhook (global)', () => {
+  it.each([['--help'], ['-h'], ['help']])('%s prints the usage, exit 0', async (flag) => {
+    const run = await cli([flag]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Usage: innopaas-webhook <command> \[options\]\n/);
+  });
+
+  it.each(['send', 'validate', 'schemas'])('%s --help and help %s print that command\'s usage', async (command) => {
+    for (const args of [[command, '--help'], ['help', command]]) {
+      const run = await cli(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^Usage: innopaas-webhook ${command}`));
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(await cli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it.each([
+    ['no command', [], 'missing command'],
+    ['an unknown command', ['frob'], 'unknown command "frob"'],
+    ['an unknown option', ['--frob'], "Unknown option '--frob'"],
+    ['help for an unknown command', ['help', 'frob'], 'unknown command "frob"'],
+  ])('%s: exit 2, one line and the usage, no stack trace', async (_case, args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`innopaas-webhook: ${message}\n\n${(await cli(['--help'])).stdout}`);
+  });
+
+  it('the built file starts with a shebang and is executable', () => {
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(CLI).mode & 0o111).not.toBe(0);
+  });
+});

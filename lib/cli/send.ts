@@ -1,0 +1,158 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { EVENT_TYPES, canonicalEventType } from '../events';
+import { INBOUND_MESSAGE_TYPES, buildEvent } from '../testing/builders';
+import { deliver, type DeliveryCredentials } from '../testing/deliver';
+import { setPath } from '../testing/merge';
+import { parseCommandArgs, positiveInteger } from './args';
+import { parseSetValue, readSource } from './input';
+import { type DeliveryResult, ProgressBar, describeStatus, isSuccess, summarize } from './report';
+import { USAGE, UsageError } from './usage';
+
+const OPTIONS = {
+  url: { type: 'string', short: 'u' },
+  user: { type: 'string' },
+  auth: { type: 'string' },
+  'message-type': { type: 'string', short: 'm' },
+  set: { type: 'string', short: 's', multiple: true },
+  file: { type: 'string', short: 'f' },
+  count: { type: 'string', short: 'n' },
+  concurrency: { type: 'string', short: 'c' },
+  header: { type: 'string', short: 'H', multiple: true },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const usage = (message: string) => new UsageError(message, 'send');
+
+function parseSets(sets: readonly string[]): [string, unknown][] {
+  return sets.map((assignment) => {
+    const at = assignment.indexOf('=');
+    if (at <= 0) throw usage(`--set wants path=value, not ${JSON.stringify(assignment)}`);
+    return [assignment.slice(0, at), parseSetValue(assignment.slice(at + 1))];
+  });
+}
+
+function applySets(payload: Record<string, unknown>, sets: readonly [string, unknown][]): string {
+  for (const [path, value] of sets) {
+    try {
+      setPath(payload, path, value);
+    } catch (error) {
+      throw usage(`--set ${(error as Error).message}`);
+    }
+  }
+  return JSON.stringify(payload);
+}
+
+function parseHeaders(headers: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    headers.map((header) => {
+      const at = header.indexOf(':');
+      if (at <= 0) throw usage(`--header wants "Name: value", not ${JSON.stringify(header)}`);
+      return [header.slice(0, at).trim(), header.slice(at + 1).trim()];
+    }),
+  );
+}
+
+function resolveCredentials(user: string | undefined, auth: string | undefined): DeliveryCredentials | undefined {
+  const userName = user ?? process.env.INNOPAAS_USERNAME;
+  const authorization = auth ?? process.env.INNOPAAS_AUTHORIZATION;
+  if (userName === undefined && authorization === undefined) return undefined;
+  // One header without the other is always answered 401: more likely a typo than the intent.
+  if (userName === undefined || authorization === undefined) throw usage('give both --user and --auth (or INNOPAAS_USERNAME and INNOPAAS_AUTHORIZATION), or neither');
+  return { userName, authorization };
+}
+
+function resolveUrl(given: string | undefined): URL {
+  const text = given ?? process.env.INNOPAAS_WEBHOOK_URL;
+  if (!text) throw usage('--url is required (or set INNOPAAS_WEBHOOK_URL)');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usage(`--url ${JSON.stringify(text)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usage(`--url must be http: or https:, not ${url.protocol}`);
+  return url;
+}
+
+/** Makes the payload of each delivery: a fresh built event each time, or the file's bytes. */
+async function payloadFactory(positionals: string[], values: { file?: string; 'message-type'?: string }, sets: [string, unknown][]): Promise<() => string | Buffer> {
+  const messageType = values['message-type'];
+  if (values.file !== undefined) {
+    if (positionals.length > 0) throw usage('give an event type or --file, not both');
+    if (messageType !== undefined) throw usage('--message-type builds an event; it cannot change a --file payload (use --set body.… instead)');
+    const raw = await readSource(values.file, 'send');
+    if (sets.length === 0) return () => raw;
+    let payload: Record<string, unknown>;
+    try {
+      payload = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw usage(`--set needs a JSON object payload; ${values.file} is not JSON`);
+    }
+    const text = applySets(payload, sets);
+    return () => text;
+  }
+  if (positionals.length !== 1) throw usage(positionals.length === 0 ? 'which event type? e.g. send whatsapp_mo_message_received' : `one event type, not ${positionals.length}`);
+  const spelling = positionals[0] as string;
+  const type = canonicalEventType(spelling);
+  if (!type) throw usage(`unknown event type ${JSON.stringify(spelling)}; one of ${EVENT_TYPES.join(', ')}`);
+  if (messageType !== undefined) {
+    if (type !== 'whatsapp_mo_message_received') throw usage('--message-type applies to whatsapp_mo_message_received only');
+    if (!(INBOUND_MESSAGE_TYPES as string[]).includes(messageType)) throw usage(`unknown message type ${JSON.stringify(messageType)}; one of ${INBOUND_MESSAGE_TYPES.join(', ')}`);
+  }
+  const build = () => {
+    const event = buildEvent(type, messageType ? ({ body: { type: messageType } } as never) : undefined);
+    return applySets({ ...JSON.parse(JSON.stringify(event)), type: spelling } as Record<string, unknown>, sets);
+  };
+  build(); // A bad --set path is a usage error before anything is sent.
+  return build;
+}
+
+/** `innopaas-webhook send`: returns the exit code. */
+export async function runSend(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, 'send');
+  if (values.help) {
+    process.stdout.write(`${USAGE.send}\n`);
+    return 0;
+  }
+  const url = resolveUrl(values.url);
+  const credentials = resolveCredentials(values.user, values.auth);
+  const count = positiveInteger(values.count, 'count', 1, 'send');
+  const concurrency = Math.min(count, positiveInteger(values.concurrency, 'concurrency', 1, 'send'));
+  const timeoutMs = positiveInteger(values.timeout, 'timeout', 10_000, 'send');
+  const headers = parseHeaders(values.header ?? []);
+  const nextPayload = await payloadFactory(positionals, values, parseSets(values.set ?? []));
+
+  // Keep-alive, one socket per worker: latencies then measure the webhook, not TCP handshakes.
+  const agent = new (url.protocol === 'https:' ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: concurrency });
+  const results: DeliveryResult[] = [];
+  const progress = count > 1 ? new ProgressBar(count) : undefined;
+  const sendOne = async (): Promise<DeliveryResult> => {
+    const started = performance.now();
+    try {
+      const response = await deliver(url, undefined, { body: nextPayload(), credentials, headers, timeoutMs, agent });
+      if (count === 1) process.stdout.write(`${describeStatus(response.status)} (${response.durationMs.toFixed(0)} ms)${response.text ? ` ${response.text}` : ''}\n`);
+      return { status: response.status, durationMs: response.durationMs };
+    } catch (error) {
+      const message = (error as Error).message || String(error);
+      if (count === 1) process.stderr.write(`error: ${message}\n`);
+      return { status: 'error', durationMs: performance.now() - started, error: message };
+    }
+  };
+
+  const started = performance.now();
+  let issued = 0;
+  const worker = async () => {
+    while (issued < count) {
+      issued += 1;
+      const result = await sendOne();
+      results.push(result);
+      progress?.tick(isSuccess(result));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  if (count > 1) process.stdout.write(`${summarize(results, performance.now() - started, concurrency)}\n`);
+  return results.every(isSuccess) ? 0 : 1;
+}

@@ -1,0 +1,97 @@
+import { EVENT_TYPES } from '../events';
+import { INBOUND_MESSAGE_TYPES } from '../testing/builders';
+
+/** Names wrapped to lines of at most ~100 columns, indented. */
+function list(names: readonly string[]): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const name of names) {
+    if (line && line.length + name.length > 96) {
+      lines.push(line);
+      line = '';
+    }
+    line = line ? `${line}, ${name}` : `  ${name}`;
+  }
+  return [...lines, line].join(',\n');
+}
+
+/** A mistake in how the CLI was called: one line on stderr, then the usage, exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose usage to show; the global usage when undefined. */
+    readonly command?: CommandName,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type CommandName = 'send' | 'validate' | 'schemas';
+
+export const GLOBAL_USAGE = `Usage: innopaas-webhook <command> [options]
+
+Send sample InnoPaaS WhatsApp webhook deliveries, validate captured payloads, write the JSON Schemas.
+
+Commands:
+  send <type>        send sample deliveries of an event type to a webhook URL
+  validate <file>    check a payload (a file, or - for stdin) against the schemas
+  schemas            print the JSON Schemas, or write them into a folder with --out
+
+Options:
+  -h, --help         show this help (or: innopaas-webhook <command> --help)
+  -v, --version      show the version
+
+Exit codes: 0 success, 1 a delivery was not answered 2xx / a payload is invalid, 2 usage error.`;
+
+export const USAGE: Record<CommandName, string> = {
+  send: `Usage: innopaas-webhook send <type> --url <url> [options]
+       innopaas-webhook send --file <event.json | -> --url <url> [options]
+
+Builds a valid event of <type> from the documented example (fresh id, eventTime now) and POSTs it
+as InnoPaaS does. Prints the answer; with --count > 1, a progress bar on stderr and a summary.
+
+Options:
+  -u, --url <url>             webhook URL (env INNOPAAS_WEBHOOK_URL)
+      --user <name>           UserName header (env INNOPAAS_USERNAME)
+      --auth <value>          Authorization header, sent verbatim (env INNOPAAS_AUTHORIZATION)
+  -m, --message-type <type>   for whatsapp_mo_message_received: text, image, location, …
+  -s, --set <path=value>      set a field, e.g. --set body.text.body=hi (repeatable); the value is
+                              parsed as JSON when it parses (42, true, "42", {"a":1}), else a string
+  -f, --file <path | ->       send this payload instead (stdin with -); sent byte for byte unless --set
+  -n, --count <n>             deliveries to send (default 1); each built event gets a fresh id
+  -c, --concurrency <n>       deliveries in flight at once (default 1)
+  -H, --header <name:value>   an extra request header (repeatable)
+      --timeout <ms>          give up on an answer after this long (default 10000)
+  -h, --help                  show this help
+
+Event types:
+${list(EVENT_TYPES)}
+Message types (-m):
+${list(INBOUND_MESSAGE_TYPES)}
+
+Exits 1 when any delivery was not answered 2xx.
+
+Example:
+  innopaas-webhook send whatsapp_mo_message_received -m image --url http://127.0.0.1:3000/webhook \\
+    --user U --auth A --set body.image.caption=receipt`,
+
+  validate: `Usage: innopaas-webhook validate <file.json | -> [more files…]
+
+Checks captured payloads against the envelope schema and the body schema of their type, and prints
+each problem with its JSON path.
+
+Options:
+  -h, --help    show this help
+
+Exit codes: 0 all valid, 1 any invalid (or not JSON), 2 usage error (or a file that cannot be read).`,
+
+  schemas: `Usage: innopaas-webhook schemas [--out <dir>]
+
+Prints every JSON Schema (draft-07) as one JSON object keyed by name, or writes envelope.json and one
+<type>.json per event type into <dir>.
+
+Options:
+  -o, --out <dir>    write the files into this folder (created if missing)
+  -h, --help         show this help`,
+};
