@@ -1,0 +1,195 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import samples from '../example-app/samples.json';
+import { describeWithChromium, launchChromium } from './helpers/browser';
+
+// The inspector page in a real browser: deliveries arrive over HTTP and must show up without a reload.
+
+const ROOT = path.join(__dirname, '..');
+if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+  throw new Error('dist/index.js is missing: run npm run build first (the example app requires the built package).');
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createExampleApp } = require('../example-app/app') as typeof import('../example-app/app');
+
+// The page callbacks below run in Chromium, but this file is type-checked without the DOM library:
+// these module-local declarations give them just what they use.
+declare const document: {
+  getElementById(id: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): { length: number };
+};
+declare const window: Record<string, unknown>;
+type PageElement = { innerText: string; cells: ArrayLike<{ innerText: string }> };
+
+const USER = 'inspector-user';
+const AUTH = 'Inspector-Authorization-91b7';
+const webhookHeaders = { 'Content-Type': 'application/json', UserName: USER, Authorization: AUTH };
+
+interface Running {
+  url: string;
+  server: Server;
+}
+
+async function serve(now?: () => Date): Promise<Running> {
+  const { app } = createExampleApp({ userName: USER, authorization: AUTH, inspector: { enabled: true, now }, log: () => undefined });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+async function deliver(url: string, payload: unknown, headers: Record<string, string> = webhookHeaders): Promise<number> {
+  const response = await fetch(`${url}/webhook`, { method: 'POST', headers, body: JSON.stringify(payload) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function openInspector(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}/`);
+  await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live');
+  return page;
+}
+
+const rowCount = (page: Page, count: number) =>
+  page.waitForFunction((n) => document.querySelectorAll('#deliveries tr').length === n, count);
+
+/** Each row's cells but the time: event type, message type, status, outcome and problems. */
+const rowTexts = (page: Page) =>
+  page.$$eval('#deliveries tr', (rows) => rows.map((row) => Array.from((row as unknown as PageElement).cells).slice(1).map((cell) => cell.innerText.trim())));
+
+describeWithChromium('inspector page in Chromium', () => {
+  let browser: Browser;
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  async function start(now?: () => Date) {
+    const running = await serve(now);
+    servers.push(running.server);
+    return running;
+  }
+
+  test('without the right credentials the page is refused', async () => {
+    const { url } = await start();
+    for (const httpCredentials of [undefined, { username: USER, password: 'wrong' }]) {
+      const context = await browser.newContext({ httpCredentials });
+      const page = await context.newPage();
+      // With no credentials to offer, headless Chromium fails the navigation instead of prompting.
+      const response = await page.goto(`${url}/`).catch((error: Error) => error);
+      if (response instanceof Error) expect(response.message).toMatch(/ERR_INVALID_AUTH_CREDENTIALS/);
+      else expect(response?.status()).toBe(401);
+      // The context's own requests carry the same credentials (or none): the data is refused too.
+      expect((await context.request.get(`${url}/inspector/deliveries`)).status()).toBe(401);
+      await context.close();
+    }
+  });
+
+  test('deliveries appear live, newest first; a detail shows the pretty payload; a rejected one its problems', async () => {
+    const { url } = await start();
+    const context = await browser.newContext({ httpCredentials: { username: USER, password: AUTH } });
+    const page = await openInspector(context, url);
+    await page.evaluate(() => {
+      window.loadedOnce = true;
+    });
+
+    expect(await deliver(url, samples.inboundText)).toBe(200);
+    await rowCount(page, 1);
+    expect(await rowTexts(page)).toEqual([['whatsapp_mo_message_received', 'text', '200', 'handled']]);
+
+    expect(await deliver(url, samples.statusRead)).toBe(200);
+    expect(await deliver(url, samples.invalidStatus)).toBe(400);
+    await rowCount(page, 3);
+    expect(await rowTexts(page)).toEqual([
+      ['whatsapp_message_status_updated', '', '400', "invalid_event\n/body must have required property 'wamid'\n/body/status must be string"],
+      ['whatsapp_message_status_updated', '', '200', 'handled'],
+      ['whatsapp_mo_message_received', 'text', '200', 'handled'],
+    ]);
+
+    await page.click('#deliveries tr:nth-child(3)');
+    await page.waitForFunction(() => document.getElementById('detail-title')?.textContent === 'Delivery #1');
+    expect(await page.isVisible('#detail')).toBe(true);
+    expect(await page.textContent('#detail-payload')).toBe(JSON.stringify(samples.inboundText, null, 2));
+    expect(await page.isVisible('#detail-problems-block')).toBe(false);
+
+    await page.click('#deliveries tr:nth-child(1)');
+    await page.waitForFunction(() => document.getElementById('detail-title')?.textContent === 'Delivery #3');
+    expect(await page.$$eval('#detail-problems li', (items) => items.map((item) => (item as unknown as PageElement).innerText))).toEqual([
+      "/body must have required property 'wamid'",
+      '/body/status must be string',
+    ]);
+    expect(await page.textContent('#detail-payload')).toBe(JSON.stringify(samples.invalidStatus, null, 2));
+
+    // A 401 is listed too, without any payload (the body is never read) and without the headers.
+    expect(await deliver(url, samples.chatMo, { ...webhookHeaders, Authorization: 'not-the-secret' })).toBe(401);
+    await rowCount(page, 4);
+    expect((await rowTexts(page))[0]).toEqual(['—', '', '401', 'UserName/Authorization did not match']);
+    expect(await page.content()).not.toContain('not-the-secret');
+
+    expect(await page.evaluate(() => window.loadedOnce)).toBe(true);
+    await context.close();
+  });
+
+  test('markup in a payload stays text', async () => {
+    const { url } = await start();
+    const context = await browser.newContext({ httpCredentials: { username: USER, password: AUTH } });
+    const page = await openInspector(context, url);
+    const attack = '<img src=x onerror="window.pwned=1">';
+    const event = { ...samples.inboundText, id: 'xss-1', body: { ...samples.inboundText.body, type: attack, text: { body: `<script>window.pwned=2</script>${attack}` } } };
+    expect(await deliver(url, { ...samples.accountReview, id: 'xss-0', type: attack })).toBe(200);
+    expect(await deliver(url, event)).toBe(200);
+    await rowCount(page, 2);
+    expect((await rowTexts(page)).map((cells) => cells.slice(0, 2))).toEqual([
+      ['whatsapp_mo_message_received', attack],
+      [attack, ''],
+    ]);
+    await page.click('#deliveries tr:nth-child(1)');
+    await page.waitForFunction(() => document.getElementById('detail-payload')?.textContent?.includes('pwned=2'));
+    expect(await page.evaluate(() => window.pwned)).toBeUndefined();
+    expect(await page.$$('main img, main script')).toHaveLength(0);
+    await context.close();
+  });
+
+  test('a realistic list, written to docs/inspector.png', async () => {
+    // A pinned clock, zone and viewport keep the screenshot the same from one run to the next.
+    let tick = 0;
+    const { url } = await start(() => new Date(Date.UTC(2025, 2, 14, 9, 41, 2) + (tick += 1) * 7_300));
+    const context = await browser.newContext({
+      httpCredentials: { username: USER, password: AUTH },
+      viewport: { width: 1360, height: 720 },
+      deviceScaleFactor: 1,
+      timezoneId: 'UTC',
+      locale: 'en-GB',
+    });
+    const page = await openInspector(context, url);
+    const deliveries: [unknown, number, Record<string, string>?][] = [
+      [{}, 200],
+      [samples.templateStatus, 200],
+      [samples.inboundText, 200],
+      [samples.statusDelivered, 200],
+      [samples.statusRead, 200],
+      [samples.chatMo, 401, { ...webhookHeaders, Authorization: 'wrong' }],
+      [samples.inboundImage, 200],
+      [samples.invalidStatus, 400],
+      [samples.inboundText, 200],
+      [samples.statusFailed, 200],
+    ];
+    for (const [payload, status, headers] of deliveries) expect(await deliver(url, payload, headers)).toBe(status);
+    await rowCount(page, deliveries.length);
+    await page.click('#deliveries tr:nth-child(8)');
+    await page.waitForFunction(() => document.getElementById('detail-title')?.textContent === 'Delivery #3');
+    await page.mouse.move(0, 0);
+    mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'inspector.png'), animations: 'disabled' });
+    await context.close();
+  });
+});
