@@ -67,6 +67,13 @@ describe('innopaas-webhook send', () => {
     expect(seen[0]).toMatchObject({ body: { type: 'location', location: { latitude: 1.5, longitude: 116.39134, name: 'Home' }, customerProfile: { name: 'Ana' } } });
   });
 
+  it('--set of a message type or status starts from that example, as --message-type does', async () => {
+    expect((await cli(['send', 'whatsapp_mo_message_received', ...creds(), '--set', 'body.type=document'])).code).toBe(0);
+    expect((await cli(['send', 'whatsapp_message_status_updated', ...creds(), '--set', 'body.status=failed'])).code).toBe(0);
+    expect(seen[0]).toMatchObject({ body: { type: 'document', document: { filename: 'filename.pdf' } } });
+    expect(seen[1]).toMatchObject({ body: { status: 'failed', errorData: { errorCode: '131014' } } });
+  });
+
   it('--count 50 --concurrency 5: a summary with counts and latencies; the handler ran 50 times', async () => {
     const run = await cli(['send', 'whatsapp_mo_message_received', ...creds(), '--count', '50', '--concurrency', '5']);
     expect(run.code).toBe(0);

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { EVENT_TYPES, canonicalEventType } from '../events';
-import { INBOUND_MESSAGE_TYPES, buildEvent } from '../testing/builders';
+import { INBOUND_MESSAGE_TYPES, VARIANT_PATHS, buildEvent } from '../testing/builders';
 import { deliver, type DeliveryCredentials } from '../testing/deliver';
 import { setPath } from '../testing/merge';
 import { parseCommandArgs, positiveInteger } from './args';
@@ -101,8 +101,12 @@ async function payloadFactory(positionals: string[], values: { file?: string; 'm
     if (type !== 'whatsapp_mo_message_received') throw usage('--message-type applies to whatsapp_mo_message_received only');
     if (!(INBOUND_MESSAGE_TYPES as string[]).includes(messageType)) throw usage(`unknown message type ${JSON.stringify(messageType)}; one of ${INBOUND_MESSAGE_TYPES.join(', ')}`);
   }
+  // `--set body.type=image` must start from the image example, as `-m image` does; the other sets are
+  // applied to the built JSON, where a path through a string is caught instead of silently replacing it.
+  const variant: Record<string, unknown> = messageType ? { body: { type: messageType } } : {};
+  for (const [path, value] of sets) if ((VARIANT_PATHS as readonly string[]).includes(path)) setPath(variant, path, value);
   const build = () => {
-    const event = buildEvent(type, messageType ? ({ body: { type: messageType } } as never) : undefined);
+    const event = buildEvent(type, variant as never);
     return applySets({ ...JSON.parse(JSON.stringify(event)), type: spelling } as Record<string, unknown>, sets);
   };
   build(); // A bad --set path is a usage error before anything is sent.

@@ -57,7 +57,8 @@ Options:
       --auth <value>          Authorization header, sent verbatim (env INNOPAAS_AUTHORIZATION)
   -m, --message-type <type>   for whatsapp_mo_message_received: text, image, location, …
   -s, --set <path=value>      set a field, e.g. --set body.text.body=hi (repeatable); the value is
-                              parsed as JSON when it parses (42, true, "42", {"a":1}), else a string
+                              parsed as JSON when it parses (42, true, "42", {"a":1}), else a string;
+                              body.type / body.status pick that variant's example, like -m
   -f, --file <path | ->       send this payload instead (stdin with -); sent byte for byte unless --set
   -n, --count <n>             deliveries to send (default 1); each built event gets a fresh id
   -c, --concurrency <n>       deliveries in flight at once (default 1)

@@ -61,6 +61,12 @@ const STATUS_EXAMPLES: Readonly<Record<string, ExampleName>> = {
   failed: 'status-failed',
 };
 
+/**
+ * The override paths that choose which example an event starts from (see `pickExample`), for callers
+ * that hold overrides as dotted paths, such as the CLI's `--set`.
+ */
+export const VARIANT_PATHS = ['body.type', 'body.interactive.type', 'body.status'] as const;
+
 const own = <V>(table: Readonly<Record<string, V>>, key: unknown): V | undefined =>
   typeof key === 'string' && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 
