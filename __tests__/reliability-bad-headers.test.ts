@@ -58,7 +58,6 @@ const codings: CorpusCase[] = [
     { headers: [['Transfer-Encoding', 'gzip, chunked']], body: gzipSync(event()), chunkSize: 64 },
     415,
     'unsupported_content_encoding',
-    'transfer codings other than chunked are not checked: 400 invalid_encoding instead',
   ],
 ];
 
@@ -86,8 +85,8 @@ const credentialHeaders: CorpusCase[] = [
   ['Authorization twice, wrong one first', post([['Authorization', WRONG], ['Authorization', AUTH]]), 401, 'unauthorized'],
   // Node drops every Authorization line after the first (it is a singleton field), so the check never
   // sees the repetition that lib/credentials.ts means to refuse.
-  ['Authorization twice, same value', post([['Authorization', AUTH], ['Authorization', AUTH]]), 401, 'unauthorized', 'Node keeps the first Authorization: 200'],
-  ['Authorization twice, right one first', post([['Authorization', AUTH], ['Authorization', WRONG]]), 401, 'unauthorized', 'Node keeps the first Authorization: 200'],
+  ['Authorization twice, same value', post([['Authorization', AUTH], ['Authorization', AUTH]]), 401, 'unauthorized'],
+  ['Authorization twice, right one first', post([['Authorization', AUTH], ['Authorization', WRONG]]), 401, 'unauthorized'],
 ];
 
 describeCorpus('bad input: method and headers', {}, [...methods, ...mediaTypes, ...codings, ...credentialHeaders]);

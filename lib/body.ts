@@ -22,6 +22,13 @@ export function checkContentType(headers: IncomingHttpHeaders): InnopaasWebhookE
       detail: 'Content-Encoding is not supported: InnoPaaS sends uncompressed JSON.',
     });
   }
+  // A coding can also hide in Transfer-Encoding (`gzip, chunked`); only framing is acceptable there.
+  const transfer = headers['transfer-encoding'];
+  if (transfer !== undefined && transfer.split(',').some((coding) => !['chunked', 'identity', ''].includes(coding.trim().toLowerCase()))) {
+    return new InnopaasWebhookError('unsupported_content_encoding', {
+      detail: 'Transfer-Encoding codings other than chunked are not supported: InnoPaaS sends uncompressed JSON.',
+    });
+  }
   const header = headers['content-type'];
   if (header === undefined || header === 'application/json' || header === 'application/json;charset=utf-8') return undefined;
   let parsed: contentType.ParsedMediaType;

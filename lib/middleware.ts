@@ -27,14 +27,31 @@ function looksLikeRequest(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'headers' in value && 'method' in value && typeof (value as { on?: unknown }).on === 'function';
 }
 
-function send(res: ServerResponse, outcome: Extract<Outcome, { kind: 'respond' }>): void {
+/**
+ * All values of one header from the raw list. Node folds a repeated `UserName` into one string but
+ * drops every `Authorization` line after the first; the raw list keeps them all.
+ */
+function headerValues(req: IncomingMessage, name: string): string | string[] | undefined {
+  const raw = req.rawHeaders;
+  let found: string | string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i] as string;
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    const value = raw[i + 1] as string;
+    found = found === undefined ? value : [...(Array.isArray(found) ? found : [found]), value];
+  }
+  return found;
+}
+
+function send(res: ServerResponse, outcome: Extract<Outcome, { kind: 'respond' }>, req?: IncomingMessage): void {
   if (res.headersSent || res.writableEnded) return;
   res.statusCode = outcome.status;
   res.setHeader('Content-Type', outcome.contentType);
   res.setHeader('Content-Length', Buffer.byteLength(outcome.body));
   if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
-  // A client too slow to send its body should not keep the connection.
-  if (outcome.status === 408) res.setHeader('Connection', 'close');
+  // An answer given before the body was read in full (401, 413, 408…) closes the connection: otherwise
+  // Node would read and discard the rest of a large or slow body to keep the connection alive.
+  if (outcome.status === 408 || (req !== undefined && !req.complete)) res.setHeader('Connection', 'close');
   res.end(outcome.body);
 }
 
@@ -67,6 +84,7 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(op
         method: req.method ?? 'GET',
         headers: req.headers,
         readBody: () => readNodeBody(req, limit, bodyTimeoutMs),
+        headerValues: (name) => headerValues(req, name),
         req: req as Req,
         attachEvent: (event) => {
           (req as WebhookRequest).innopaasEvent = event;
@@ -74,7 +92,7 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(op
       })
       .then(
         (outcome) => {
-          if (outcome.kind === 'respond') send(res, outcome);
+          if (outcome.kind === 'respond') send(res, outcome, req);
           else if (typeof next === 'function') next(outcome.error);
           else if (outcome.error) sendError(res, outcome.error);
           else send(res, { kind: 'respond', status: 200, contentType: 'application/json; charset=utf-8', body: '{"received":true}' });

@@ -48,6 +48,8 @@ const OPTION_KEYS = Object.keys({
 const DEDUPE_KEYS = ['store', 'ttlMs', 'claimTtlMs', 'maxEntries', 'key', 'failMode', 'timeoutMs'];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Visible ASCII, inner spaces allowed: what survives an HTTP header unchanged. */
+const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 function show(value: unknown): string {
   if (typeof value === 'function') return 'a function';
@@ -129,6 +131,13 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
     }
     pairs.push({ userName: userName as string, authorization: authorization as string });
   }
+  const checkCarriable = (name: string, value: string) => {
+    // HTTP trims spaces around a header value and Node reads its bytes as Latin-1: a value with a
+    // trailing newline (as secret files often have) or non-ASCII letters could never match.
+    if (!HEADER_SAFE.test(value)) {
+      fail(name, 'contains characters an HTTP header cannot carry (leading/trailing whitespace, a newline, or non-ASCII)', 'Trim the value — a trailing newline in the secret file or environment variable?');
+    }
+  };
   if (credentials !== undefined) {
     if (!Array.isArray(credentials)) fail('credentials', 'must be an array of { userName, authorization }', 'Pass e.g. `credentials: [{ userName, authorization }, { userName: next, authorization: nextAuth }]`.');
     credentials.forEach((pair, i) => {
@@ -139,6 +148,11 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
       pairs.push({ userName: pair.userName, authorization: pair.authorization });
     });
   }
+  pairs.forEach((pair, i) => {
+    const where = userName !== undefined && i === 0 ? '' : `credentials[${userName !== undefined ? i - 1 : i}].`;
+    checkCarriable(`${where}userName`, pair.userName);
+    checkCarriable(`${where}authorization`, pair.authorization);
+  });
   if (insecureNoAuth !== undefined && typeof insecureNoAuth !== 'boolean') fail('insecureNoAuth', `must be a boolean (got ${show(insecureNoAuth)})`, 'Leave it out in production.');
   if (insecureNoAuth === true) {
     if (pairs.length > 0) fail('insecureNoAuth', 'cannot be combined with credentials', 'Remove `insecureNoAuth` to check the credentials.');

@@ -16,6 +16,11 @@ export interface ReceiverRequest<Req> {
   /** Lower-cased header names, as Node gives them. */
   headers: IncomingHttpHeaders;
   readBody(): Promise<BodyInput>;
+  /**
+   * Every value of a header, for the credential headers: a repeated `Authorization` must not pass
+   * because Node keeps only its first line in `headers`. Defaults to `headers[name]`.
+   */
+  headerValues?(name: 'username' | 'authorization'): string | string[] | undefined;
   /** Handed to handlers and hooks as their `req`. */
   req: Req;
   /** Called with the validated event before any handler runs (the Express adapter sets `req.innopaasEvent`). */
@@ -80,7 +85,8 @@ export class Receiver<Req> {
       log('403: allowRequest refused the request');
       return this.reject(new InnopaasWebhookError('forbidden'));
     }
-    if (this.checkCredentials && !this.checkCredentials(request.headers.username, request.headers.authorization)) {
+    const values = request.headerValues ?? ((name: 'username' | 'authorization') => request.headers[name]);
+    if (this.checkCredentials && !this.checkCredentials(values('username'), values('authorization'))) {
       // Which header was wrong is neither logged nor answered.
       log('401: credentials missing or wrong');
       return this.reject(new InnopaasWebhookError('unauthorized', { detail: 'The UserName and Authorization headers do not match the configured credentials.' }));
@@ -181,7 +187,8 @@ export class Receiver<Req> {
 
   private withHandlerTimeout(result: unknown): unknown {
     const ms = this.config.handlerTimeoutMs;
-    if (ms === undefined || !(result instanceof Promise)) return result;
+    // Any thenable, not only a native Promise: a handler may return another library's promise.
+    if (ms === undefined || typeof (result as { then?: unknown } | null)?.then !== 'function') return result;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new InnopaasWebhookError('handler_timeout', { detail: `A handler ran longer than ${ms} ms.` })), ms);
