@@ -1,9 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express from 'express';
-import request from 'supertest';
 import { DIGEST_BYTES, createCredentialCheck } from '../lib/credentials';
 import { innopaasWebhook } from '../lib';
-import { AUTH, USER, createApp, textEvent } from './helpers/app';
+import { AUTH, USER } from './helpers/app';
 
 /**
  * The credential check (DESIGN.md "Credentials"): both headers hashed to fixed-size digests and compared
