@@ -1,0 +1,137 @@
+// Micro benchmarks of the request path, one stage at a time, in a process of their own.
+//   node bench/micro.mjs [--quick] [--json]
+// Validation runs the package's own schemas compiled exactly as lib/validate.ts compiles them (the
+// compiled validators are not exported); everything else comes from the built package.
+import { isUtf8 } from 'node:buffer';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { loadBuild } from './contenders.mjs';
+import { AUTHORIZATION, USER_NAME, requestFactories } from './payloads.mjs';
+import { median, opsPerSecond } from './stats.mjs';
+
+const FIXTURES = new URL('../__tests__/fixtures/', import.meta.url);
+
+/** Best of noise: the median of `repeats` timed runs of `ms` each, in calls per second. */
+function measure(fn, { ms, repeats }) {
+  fn(); // first call outside the clock: lazy compilation, inline caches
+  return median(Array.from({ length: repeats }, () => opsPerSecond(fn, ms)));
+}
+
+/** The package's validators, compiled with the options of lib/validate.ts. */
+function compileValidators(pkg) {
+  const ajv = new Ajv({ strict: true, allErrors: true });
+  const bodies = new Map();
+  for (const type of pkg.EVENT_TYPES) bodies.set(type, ajv.compile(pkg.bodySchemas[type]));
+  for (const [alias, canonical] of Object.entries(pkg.EVENT_TYPE_ALIASES)) bodies.set(alias, bodies.get(canonical));
+  return { envelope: ajv.compile(pkg.envelopeSchema), bodies };
+}
+
+function loadFixtures() {
+  let files;
+  try {
+    files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  return files.map((file) => ({ name: file.replace(/\.json$/, ''), event: JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')) }));
+}
+
+export function validationBench(pkg, timing) {
+  const validators = compileValidators(pkg);
+  const validate = (event) => {
+    if (!validators.envelope(event)) return false;
+    const body = validators.bodies.get(event.type);
+    return body ? body(event.body) : true;
+  };
+  const fixtures = loadFixtures();
+  // The load test's own event first: it is the one whose cost shows in the req/s figures.
+  fixtures.unshift({ name: '(bench request: mo text, 600 B)', event: JSON.parse(requestFactories.innopaas(1).body) });
+  // Run every fixture first: a live server sees every type, so the validators' inline caches are
+  // polymorphic there. Measured one by one without this, the first fixtures would look faster.
+  const warm = Date.now() + timing.ms;
+  while (Date.now() < warm) for (const { event } of fixtures) validate(event);
+  return fixtures.map(({ name, event }) => ({
+    name,
+    valid: validate(event),
+    perSecond: measure(() => validate(event), timing),
+  }));
+}
+
+/**
+ * What each stage of the pipeline costs on the load test's request, in microseconds. The credential
+ * check is written out as lib/credentials.ts does it (it is not exported): two SHA-256 digests and two
+ * timingSafeEqual per configured pair.
+ */
+export function stageBench(pkg, timing) {
+  const { body } = requestFactories.innopaas(1);
+  const bytes = Buffer.from(body);
+  const validators = compileValidators(pkg);
+  const digest = (value) => createHash('sha256').update(value, 'utf8').digest();
+  const expectedUser = digest(USER_NAME);
+  const expectedAuth = digest(AUTHORIZATION);
+  const store = new pkg.MemoryStore();
+  let key = 0;
+  const stages = {
+    'credentials (2× SHA-256 + timingSafeEqual)': () => timingSafeEqual(digest(USER_NAME), expectedUser) & timingSafeEqual(digest(AUTHORIZATION), expectedAuth),
+    'isUtf8 + toString': () => isUtf8(bytes) && bytes.toString('utf8'),
+    'JSON.parse': () => JSON.parse(body),
+    'validate (envelope + body)': (() => {
+      const event = JSON.parse(body);
+      return () => validators.envelope(event) && validators.bodies.get(event.type)(event.body);
+    })(),
+    'decorateDates (fresh event)': () => pkg.decorateDates(JSON.parse(body)),
+    'MemoryStore claim + complete': () => {
+      const id = `id-${++key}`;
+      const claim = store.claim(id, 300_000);
+      store.complete(id, claim.token, 86_400_000);
+    },
+  };
+  return Object.entries(stages).map(([name, fn]) => {
+    const perSecond = measure(fn, timing);
+    return { name, perSecond, microseconds: 1e6 / perSecond };
+  });
+}
+
+/** claim + complete pairs per second, on a store below its bound and on one that evicts on every claim. */
+export function dedupeBench(pkg, timing) {
+  const results = [];
+  for (const [name, maxEntries, prefill] of [['MemoryStore, growing (bound of 1,000,000 not reached)', 1_000_000, 0], ['MemoryStore, full (100,000, evicting)', 100_000, 100_000]]) {
+    const store = new pkg.MemoryStore({ maxEntries });
+    let key = 0;
+    const claimComplete = () => {
+      const id = `b5e984b3-21b2-42a9-b08b-${(++key).toString(16).padStart(12, '0')}`;
+      const claim = store.claim(id, 300_000);
+      store.complete(id, claim.token, 86_400_000);
+    };
+    for (let i = 0; i < prefill; i++) claimComplete();
+    results.push({ name, perSecond: measure(claimComplete, timing) });
+  }
+  return results;
+}
+
+export function runMicro({ quick = false } = {}) {
+  const timing = quick ? { ms: 40, repeats: 3 } : { ms: 250, repeats: 7 };
+  const pkg = loadBuild();
+  return {
+    validation: validationBench(pkg, timing),
+    stages: stageBench(pkg, timing),
+    dedupe: dedupeBench(pkg, timing),
+  };
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = runMicro({ quick: process.argv.includes('--quick') });
+  if (process.argv.includes('--json')) {
+    process.stdout.write(JSON.stringify(result));
+  } else {
+    console.log('validation (events/s):');
+    for (const v of result.validation) console.log(`  ${v.name.padEnd(36)} ${fmt(v.perSecond).padStart(12)}${v.valid ? '' : '  (invalid!)'}`);
+    console.log('stages (µs per request):');
+    for (const s of result.stages) console.log(`  ${s.name.padEnd(44)} ${s.microseconds.toFixed(2).padStart(8)}`);
+    console.log('dedupe (claim+complete/s):');
+    for (const d of result.dedupe) console.log(`  ${d.name.padEnd(44)} ${fmt(d.perSecond).padStart(12)}`);
+  }
+}

@@ -1,0 +1,117 @@
+// Turns results into text: the Markdown tables (printed and written to RESULTS.md), the goal checks
+// of issue #7, and the SVG bar chart shown by the README. No dependency: the chart is a string.
+import { cpus } from 'node:os';
+
+const int = (n) => Math.round(n).toLocaleString('en-US');
+const ms = (n) => n.toFixed(2);
+
+export function machine() {
+  const list = cpus();
+  return {
+    cpu: `${list.length} × ${list[0]?.model.trim() ?? 'unknown CPU'}`,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString().slice(0, 10),
+  };
+}
+
+export function loadTable(results) {
+  const baseline = results.find((r) => r.contender.baseline);
+  const rows = results.map((r) => {
+    const ratio = baseline ? `${(r.rps / baseline.rps).toFixed(2)}×` : 'n/a';
+    const failed = r.failures ? ` (${r.failures} non-2xx/errors!)` : '';
+    const cpuRatio = baseline ? `${(baseline.cpuPerRequest / r.cpuPerRequest).toFixed(2)}×` : 'n/a';
+    const rps = r.rounds.map((round) => round.rps);
+    const range = `${int(Math.min(...rps))}–${int(Math.max(...rps))}`;
+    // Cores the server kept busy: below ~1, the load generator, not the server, set the pace.
+    const busy = ((r.cpuPerRequest * r.rps) / 1e6).toFixed(2);
+    return `| ${r.contender.label}${failed} | ${int(r.rps)} | ${range} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio} | ${r.cpuPerRequest.toFixed(1)} | ${cpuRatio} | ${busy} |`;
+  });
+  return [
+    '| contender | req/s | req/s range over rounds | p50 ms | p99 ms | req/s vs (2) | server CPU µs/req | CPU-bound capacity vs (2) | server cores busy |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+}
+
+/** The targets of issue #7, as figures to read, not assertions: a MISS fails nothing. */
+export function goalChecks(results) {
+  const by = (key) => results.find((r) => r.contender.key === key);
+  const [floor, handwritten, ours, line, octokit] = ['express-floor', 'express-handwritten', 'innopaas', 'line', 'octokit'].map(by);
+  const line_ = (pass, text) => `${pass ? 'PASS' : 'MISS'}  ${text}`;
+  const checks = [];
+  if (!ours) return ['n/a   contender (3) was not run'];
+  if (floor) checks.push(line_(ours.rps >= 0.85 * floor.rps, `(3) ≥ 0.85 × (1): ${int(ours.rps)} vs ${int(0.85 * floor.rps)} req/s (${(ours.rps / floor.rps).toFixed(2)}× the floor)`));
+  if (handwritten) checks.push(line_(ours.rps >= 1.3 * handwritten.rps, `(3) ≥ 1.3 × (2): ${int(ours.rps)} vs ${int(1.3 * handwritten.rps)} req/s (${(ours.rps / handwritten.rps).toFixed(2)}×)`));
+  if (line && octokit) {
+    const peer = line.rps >= octokit.rps ? line : octokit;
+    checks.push(line_(ours.rps >= 1.15 * peer.rps, `(3) ≥ 1.15 × faster of (4),(5) [${peer.contender.label}]: ${int(ours.rps)} vs ${int(1.15 * peer.rps)} req/s (${(ours.rps / peer.rps).toFixed(2)}×)`));
+  }
+  if (handwritten) checks.push(line_(ours.p99 <= handwritten.p99, `p99(3) ≤ p99(2): ${ms(ours.p99)} vs ${ms(handwritten.p99)} ms`));
+  // The same throughput goals on server CPU per request (capacity = 1 / CPU time), which a noisy
+  // machine disturbs far less than req/s.
+  const capacity = (r) => 1 / r.cpuPerRequest;
+  const cpuLine = (other, factor, name) =>
+    line_(capacity(ours) >= factor * capacity(other), `CPU: (3) ≥ ${factor} × ${name}: ${ours.cpuPerRequest.toFixed(1)} vs ${(other.cpuPerRequest / factor).toFixed(1)} µs/req at most (${(other.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}×)`);
+  if (floor) checks.push(cpuLine(floor, 0.85, '(1)'));
+  if (handwritten) checks.push(cpuLine(handwritten, 1.3, '(2)'));
+  if (line && octokit) checks.push(cpuLine(line.cpuPerRequest <= octokit.cpuPerRequest ? line : octokit, 1.15, 'faster of (4),(5)'));
+  return checks;
+}
+
+export function microTables(micro) {
+  const validation = ['| fixture | events/s |', '| --- | ---: |', ...micro.validation.map((v) => `| ${v.name}${v.valid ? '' : ' (INVALID)'} | ${int(v.perSecond)} |`)];
+  const stages = ['| stage (on the load test request) | µs | ops/s |', '| --- | ---: | ---: |', ...micro.stages.map((s) => `| ${s.name} | ${s.microseconds.toFixed(2)} | ${int(s.perSecond)} |`)];
+  const dedupe = ['| dedupe store | claim + complete/s |', '| --- | ---: |', ...micro.dedupe.map((d) => `| ${d.name} | ${int(d.perSecond)} |`)];
+  return { validation: validation.join('\n'), stages: stages.join('\n'), dedupe: dedupe.join('\n') };
+}
+
+export function startupTable(s) {
+  const budget = 15;
+  return [
+    `| start-up over bare Express (median of ${s.rounds} rounds of fresh processes) | ms |`,
+    '| --- | ---: |',
+    `| **\`require('innopaas-webhook')\` + \`innopaasWebhook({...})\`**, in-process (hrtime) | **${ms(s.middleware)}** |`,
+    `| … the same, whole-process wall time over a process that only requires Express | ${ms(s.wallOverExpress)} |`,
+    `| … of which \`require('ajv')\` | ${ms(s.ajvRequire)} |`,
+    `| … of which compiling every schema with ajv (first \`innopaasWebhook()\` call) | ${ms(s.ajvCompile)} |`,
+    `| … of which creating the default MemoryStore (lru-cache allocates its 100,000 slots up front) | ${ms(s.memoryStore)} |`,
+    `| loading the same validators as ajv standalone code generated at build time | ${ms(s.standalone)} |`,
+    `| projected: build-time validators, no ajv at start-up (first line − ajv require − compile + standalone) | ${ms(s.projected)} |`,
+    '',
+    `Budget: ${budget} ms over bare Express — ${s.middleware > budget ? 'EXCEEDED' : 'met'} today${s.projected > budget ? ', still exceeded when projected' : ', met when projected'}.`,
+  ].join('\n');
+}
+
+const escapeXml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A horizontal bar chart of req/s per contender; ours highlighted. */
+export function barChart(results, info) {
+  const width = 800;
+  const labelWidth = 250;
+  const barMax = width - labelWidth - 200; // room for the figures right of the longest bar
+  const rowHeight = 30;
+  const top = 46;
+  const height = top + results.length * rowHeight + 50;
+  const max = Math.max(...results.map((r) => r.rps));
+  const baseline = results.find((r) => r.contender.baseline);
+  const rows = results.map((r, i) => {
+    const y = top + i * rowHeight;
+    const w = Math.max(1, Math.round((r.rps / max) * barMax));
+    const ours = r.contender.key === 'innopaas';
+    const ratio = baseline ? ` · ${(r.rps / baseline.rps).toFixed(2)}× (2)` : '';
+    return [
+      `<text x="${labelWidth - 10}" y="${y + 19}" text-anchor="end">${escapeXml(r.contender.label)}</text>`,
+      `<rect x="${labelWidth}" y="${y + 5}" width="${w}" height="20" rx="3" fill="${ours ? '#1f9d55' : '#8a96a3'}"/>`,
+      `<text x="${labelWidth + w + 8}" y="${y + 19}">${int(r.rps)} req/s${ratio}</text>`,
+    ].join('\n  ');
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="13" fill="#24292f">
+  <rect width="${width}" height="${height}" fill="#ffffff"/>
+  <text x="16" y="26" font-size="15" font-weight="600">Webhook requests per second (higher is better): one ~600-byte event, 10 connections</text>
+  ${rows.join('\n  ')}
+  <text x="16" y="${height - 28}" font-size="11" fill="#57606a">${escapeXml(`${info.cpu}, Node ${info.node}, ${info.date}. Median of ${info.rounds} alternating rounds × ${info.seconds} s.`)}</text>
+  <text x="16" y="${height - 12}" font-size="11" fill="#57606a">Load generator on the same machine; (2) is express.json() plus two header comparisons. Details: bench/RESULTS.md.</text>
+</svg>
+`;
+}
