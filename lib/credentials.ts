@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** One `UserName` / `Authorization` pair, exactly as typed into the InnoPaaS console (§3.4). */
 export interface Credentials {
@@ -9,8 +9,12 @@ export interface Credentials {
 /** SHA-256 digests are always 32 bytes, so comparing them leaks neither content nor length. */
 export const DIGEST_BYTES = 32;
 
+// crypto.hash() (Node ≥ 20.12) skips the Hash object: about half the cost of createHash() for two
+// short headers (bench/). Older Node falls back to createHash().
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return oneShot ? oneShot('sha256', value, 'buffer') : crypto.createHash('sha256').update(value, 'utf8').digest();
 }
 
 /**
@@ -28,8 +32,8 @@ export function createCredentialCheck(
     const givenAuth = digest(typeof authorization === 'string' ? authorization : '\u0000invalid');
     let matched = 0;
     for (const pair of expected) {
-      const userOk = timingSafeEqual(givenUser, pair.userName) ? 1 : 0;
-      const authOk = timingSafeEqual(givenAuth, pair.authorization) ? 1 : 0;
+      const userOk = crypto.timingSafeEqual(givenUser, pair.userName) ? 1 : 0;
+      const authOk = crypto.timingSafeEqual(givenAuth, pair.authorization) ? 1 : 0;
       matched |= userOk & authOk;
     }
     return matched === 1;

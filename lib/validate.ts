@@ -1,46 +1,68 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InnopaasWebhookError, type ValidationProblem } from './errors';
-import { EVENT_TYPE_ALIASES, EVENT_TYPES, bodySchemas, envelopeSchema, type EventType } from './events';
+import { EVENT_TYPE_ALIASES, EVENT_TYPES } from './events';
+import * as generated from './validation/generated';
+import { INBOUND_TYPE } from './validation/schemas';
 
 /** How many problems a 400 lists at most: enough to fix a payload, bounded for hostile ones. */
 export const MAX_LISTED_PROBLEMS = 20;
 
 export interface Validators {
   envelope: ValidateFunction;
+  /** By event type (aliases included). Inbound messages: the common fields only. */
   bodies: ReadonlyMap<string, ValidateFunction>;
+  /** By inbound message type: what that type adds to the common fields. */
+  inbound: ReadonlyMap<string, ValidateFunction>;
 }
 
-let compiled: Validators | undefined;
+let loaded: Validators | undefined;
 
 /**
- * Compiles the envelope and one body validator per event type, once per process (the schemas are
- * constants), so that each request runs exactly two small validators chosen by `type`.
+ * The validators, generated ahead of time by ajv from the schemas of lib/events (see
+ * lib/validation/schemas.ts): start-up loads functions, compiles nothing. Maps, not object lookups,
+ * so that a `type` of "constructor" or "__proto__" finds nothing.
  */
 export function getValidators(): Validators {
-  if (compiled) return compiled;
-  // strict: a schema mistake fails here, at start-up, not on a live event. allErrors: a 400 lists
-  // every failing path (capped at MAX_LISTED_PROBLEMS). No coercion, defaults or removal: the
-  // handler sees exactly what InnoPaaS sent.
-  const ajv = new Ajv({ strict: true, allErrors: true });
+  if (loaded) return loaded;
+  const all = generated as unknown as Record<string, ValidateFunction>;
+  const pick = (name: string) => {
+    const validate = all[name];
+    if (!validate) throw new Error(`innopaas-webhook: generated validator ${name} is missing; run npm run generate`);
+    return validate;
+  };
   const bodies = new Map<string, ValidateFunction>();
-  for (const type of EVENT_TYPES) bodies.set(type, ajv.compile(bodySchemas[type as EventType]));
+  for (const type of EVENT_TYPES) bodies.set(type, pick(type === INBOUND_TYPE ? 'mo_base' : `body_${type}`));
   for (const [alias, canonical] of Object.entries(EVENT_TYPE_ALIASES)) bodies.set(alias, bodies.get(canonical) as ValidateFunction);
-  compiled = { envelope: ajv.compile(envelopeSchema), bodies };
-  return compiled;
+  const inbound = new Map<string, ValidateFunction>();
+  for (const name of Object.keys(all)) {
+    if (name.startsWith('mo_') && name !== 'mo_base') inbound.set(name.slice(3), pick(name));
+  }
+  loaded = { envelope: pick('envelope'), bodies, inbound };
+  return loaded;
 }
 
-function toProblems(errors: ErrorObject[] | null | undefined, prefix: string): ValidationProblem[] {
-  return (errors ?? []).slice(0, MAX_LISTED_PROBLEMS).map((error) => ({
-    path: prefix + error.instancePath,
-    message: error.message ?? error.keyword,
-  }));
+function toProblems(errors: ErrorObject[] | null | undefined, prefix: string, into: ValidationProblem[] = []): ValidationProblem[] {
+  for (const error of errors ?? []) {
+    if (into.length === MAX_LISTED_PROBLEMS) break;
+    into.push({ path: prefix + error.instancePath, message: error.message ?? error.keyword });
+  }
+  return into;
 }
 
-export type ValidationResult =
-  | { readonly known: true; readonly event: { id: string; type: string; eventTime: string; body: Record<string, unknown> } }
-  | { readonly known: false; readonly event: { id: string; type: string; eventTime: string; body: Record<string, unknown> } };
+export interface ValidatedEvent {
+  id: string;
+  type: string;
+  eventTime: string;
+  body: Record<string, unknown>;
+}
 
-/** Envelope first (strict), then the body schema picked by `type`. Unknown types pass on the envelope alone. */
+export interface ValidationResult {
+  /** Whether `type` is in the catalogue; an unknown type passed on its envelope alone. */
+  readonly known: boolean;
+  readonly event: ValidatedEvent;
+}
+
+/** Envelope first (strict), then the body schema picked by `type`. Throws the 400 to answer. */
 export function validateEvent(validators: Validators, payload: unknown): ValidationResult {
   if (Array.isArray(payload)) {
     // §3.7: batches are never documented. Refusing them loudly beats handling half of one.
@@ -54,14 +76,21 @@ export function validateEvent(validators: Validators, payload: unknown): Validat
       problems: toProblems(validators.envelope.errors, ''),
     });
   }
-  const event = payload as { id: string; type: string; eventTime: string; body: Record<string, unknown> };
-  // A Map, not an object lookup: a `type` of "constructor" or "__proto__" must not find anything.
+  const event = payload as ValidatedEvent;
   const validateBody = validators.bodies.get(event.type);
   if (!validateBody) return { known: false, event };
-  if (!validateBody(event.body)) {
+  let problems: ValidationProblem[] | undefined;
+  if (!validateBody(event.body)) problems = toProblems(validateBody.errors, '/body');
+  if (validateBody === validators.bodies.get(INBOUND_TYPE)) {
+    // One message type's rules, picked by body.type (an undocumented type has none: nothing is lost).
+    const messageType = event.body.type;
+    const validateContent = typeof messageType === 'string' ? validators.inbound.get(messageType) : undefined;
+    if (validateContent && !validateContent(event.body)) problems = toProblems(validateContent.errors, '/body', problems);
+  }
+  if (problems) {
     throw new InnopaasWebhookError('invalid_event', {
       detail: `The body does not match the ${event.type} schema.`,
-      problems: toProblems(validateBody.errors, '/body'),
+      problems,
     });
   }
   return { known: true, event };

@@ -1,5 +1,25 @@
 import { parseInnopaasTime } from '../time';
 
+const getters = new Map<string, (this: Record<string, unknown>) => Date | undefined>();
+
+/**
+ * One getter function per (name, source, zone), shared by every event: a closure per event cost
+ * ≈ 3 % of the middleware's throughput (bench/). On first read it parses and caches its value.
+ */
+function dateGetter(name: string, source: string, timeZone: string) {
+  const key = `${name}\0${source}\0${timeZone}`;
+  let getter = getters.get(key);
+  if (!getter) {
+    getter = function getDate(this: Record<string, unknown>) {
+      const value = parseInnopaasTime(this[source], timeZone);
+      Object.defineProperty(this, name, { value, configurable: true, enumerable: false, writable: false });
+      return value;
+    };
+    getters.set(key, getter);
+  }
+  return getter;
+}
+
 /**
  * Adds a non-enumerable, lazily computed, cached getter `name` parsing `object[source]`. Non-enumerable
  * so that `JSON.stringify`, spreads and `Object.keys` still show exactly what InnoPaaS sent. A key the
@@ -7,15 +27,7 @@ import { parseInnopaasTime } from '../time';
  */
 function defineDate(object: object, name: string, source: string, timeZone: string): void {
   if (Object.prototype.hasOwnProperty.call(object, name) || !Object.isExtensible(object)) return;
-  Object.defineProperty(object, name, {
-    configurable: true,
-    enumerable: false,
-    get(this: Record<string, unknown>) {
-      const value = parseInnopaasTime(this[source], timeZone);
-      Object.defineProperty(this, name, { value, configurable: true, enumerable: false, writable: false });
-      return value;
-    },
-  });
+  Object.defineProperty(object, name, { configurable: true, enumerable: false, get: dateGetter(name, source, timeZone) });
 }
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
