@@ -8,6 +8,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     const { app } = createApp(express, { on: { whatsapp_mo_message_received: async (event, req) => { seen.push([event.body.type, (req as { innopaasEvent?: unknown }).innopaasEvent === event]); } } });
     const res = await request(app).post('/webhook').set(credentials).send(textEvent('hello')).expect(200);
     expect(res.body).toEqual({ received: true });
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
     expect(seen).toEqual([['text', true]]);
   });
 

@@ -47,7 +47,7 @@ function send(res: ServerResponse, outcome: Extract<Outcome, { kind: 'respond' }
   if (res.headersSent || res.writableEnded) return;
   res.statusCode = outcome.status;
   res.setHeader('Content-Type', outcome.contentType);
-  res.setHeader('Content-Length', Buffer.byteLength(outcome.body));
+  // No Content-Length here: res.end(body) sets it, without a second byte count.
   if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
   // An answer given before the body was read in full (401, 413, 408…) closes the connection: otherwise
   // Node would read and discard the rest of a large or slow body to keep the connection alive.
