@@ -22,9 +22,16 @@ describe('the packed tarball works from require() and from import', () => {
   }, 180_000);
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-  test.each([['smoke.cjs', 'cjs'], ['smoke.mjs', 'esm']])('%s receives an event', (file, kind) => {
+  test.each([['smoke.cjs', 'cjs'], ['smoke.mjs', 'esm']])('%s receives an event, loads a published schema and the testing entry', (file, kind) => {
     const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
-    expect(JSON.parse(out.trim())).toEqual({ kind, status: 200, seen: ['from the tarball'], guard: true });
+    expect(JSON.parse(out.trim())).toEqual({
+      kind,
+      status: 200,
+      seen: ['from the tarball'],
+      guard: true,
+      schema: 'InnoPaaS whatsapp_mo_message_received event',
+      built: 'whatsapp_message_status_updated',
+    });
   });
 
   test('only what users need is packed (no tests, no sources)', () => {

@@ -12,7 +12,11 @@ server.listen(0, '127.0.0.1', () => {
     res.on('end', () => {
       server.close();
       const guard = isInnopaasWebhookError(new InnopaasWebhookError('unauthorized'));
-      console.log(JSON.stringify({ kind: 'cjs', status: res.statusCode, seen, guard }));
+      // The published JSON Schemas are part of the package, for receivers in other languages.
+      const schema = require('innopaas-webhook/schemas/whatsapp_mo_message_received.json');
+      const { buildEvent } = require('innopaas-webhook/testing');
+      const built = buildEvent('whatsapp_message_status_updated').type;
+      console.log(JSON.stringify({ kind: 'cjs', status: res.statusCode, seen, guard, schema: schema.title, built }));
     });
   });
   req.end(body);

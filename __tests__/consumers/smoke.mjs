@@ -2,6 +2,7 @@
 import { createServer, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { innopaasWebhook, isInnopaasWebhookError, InnopaasWebhookError } from 'innopaas-webhook';
+import { buildEvent } from 'innopaas-webhook/testing';
 
 const seen = [];
 const mw = innopaasWebhook({ userName: 'u', authorization: 'a', on: { whatsapp_mo_message_received: (e) => { seen.push(e.body.text.body); } } });
@@ -13,7 +14,10 @@ server.listen(0, '127.0.0.1', () => {
     res.on('end', () => {
       server.close();
       const guard = isInnopaasWebhookError(new InnopaasWebhookError('unauthorized'));
-      console.log(JSON.stringify({ kind: 'esm', status: res.statusCode, seen, guard }));
+      const schemaUrl = import.meta.resolve('innopaas-webhook/schemas/whatsapp_mo_message_received.json');
+      const schema = JSON.parse(readFileSync(new URL(schemaUrl)));
+      const built = buildEvent('whatsapp_message_status_updated').type;
+      console.log(JSON.stringify({ kind: 'esm', status: res.statusCode, seen, guard, schema: schema.title, built }));
     });
   });
   req.end(body);
