@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import { readNodeBody } from './body';
-import { InnopaasWebhookError, toProblemDetails } from './errors';
+import { InnopaasWebhookError } from './errors';
 import { describeConfig, parseOptions } from './options';
-import { type Outcome, Receiver } from './receiver';
+import { problemOutcome, RECEIVED, type RespondOutcome } from './outcome';
+import { Receiver } from './receiver';
 import type { InnopaasWebhookOptions, WebhookRequest } from './types';
 
 const log = createDebug('innopaas-webhook');
@@ -43,7 +44,7 @@ function headerValues(req: IncomingMessage, name: string): string | string[] | u
   return found;
 }
 
-function send(res: ServerResponse, outcome: Extract<Outcome, { kind: 'respond' }>, req?: IncomingMessage): void {
+function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessage): void {
   if (res.headersSent || res.writableEnded) return;
   res.statusCode = outcome.status;
   res.setHeader('Content-Type', outcome.contentType);
@@ -53,10 +54,6 @@ function send(res: ServerResponse, outcome: Extract<Outcome, { kind: 'respond' }
   // Node would read and discard the rest of a large or slow body to keep the connection alive.
   if (outcome.status === 408 || (req !== undefined && !req.complete)) res.setHeader('Connection', 'close');
   res.end(outcome.body);
-}
-
-function sendError(res: ServerResponse, error: InnopaasWebhookError): void {
-  send(res, { kind: 'respond', status: error.status, contentType: 'application/problem+json; charset=utf-8', body: JSON.stringify(toProblemDetails(error)) });
 }
 
 /**
@@ -94,13 +91,12 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(op
         (outcome) => {
           if (outcome.kind === 'respond') send(res, outcome, req);
           else if (typeof next === 'function') next(outcome.error);
-          else if (outcome.error) sendError(res, outcome.error);
-          else send(res, { kind: 'respond', status: 200, contentType: 'application/json; charset=utf-8', body: '{"received":true}' });
+          else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, req);
         },
         (error: unknown) => {
           // Unreachable by design (every stage catches its own errors); kept so a bug answers 500, never hangs.
           log('internal error: %s', (error as Error)?.message);
-          sendError(res, new InnopaasWebhookError('internal_error', { cause: error }));
+          send(res, problemOutcome(new InnopaasWebhookError('internal_error', { cause: error })), req);
         },
       );
   } as InnopaasWebhookMiddleware;

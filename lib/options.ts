@@ -3,6 +3,7 @@ import type { Credentials } from './credentials';
 import { MemoryStore } from './dedupe/memory-store';
 import type { DedupeStore } from './dedupe/types';
 import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from './events';
+import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
 import { checkTimeZone } from './time';
 import type { InnopaasWebhookOptions } from './types';
 
@@ -50,74 +51,6 @@ const DEDUPE_KEYS = ['store', 'ttlMs', 'claimTtlMs', 'maxEntries', 'key', 'failM
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Visible ASCII, inner spaces allowed: what survives an HTTP header unchanged. */
 const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** Errors thrown by the factory name the option, show the bad value (never a secret) and say the fix. */
-function fail(option: string, problem: string, fix: string): never {
-  throw new TypeError(`innopaas-webhook: option \`${option}\` ${problem}. ${fix}`);
-}
-
-/** Edit distance, to suggest the option a typo meant. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  // A truncated name (`whatsapp_mo_message`) is as clear a typo as a misspelt one.
-  const prefixed = lower.length >= 4 ? candidates.find((c) => c.toLowerCase().startsWith(lower)) : undefined;
-  if (prefixed) return prefixed;
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = distance(lower, candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function rejectUnknownKeys(where: string, given: object, known: readonly string[]): void {
-  for (const key of Object.keys(given)) {
-    if (known.includes(key)) continue;
-    const hint = closest(key, known);
-    fail(`${where}${key}`, 'is not an option', hint ? `Did you mean \`${where}${hint}\`?` : `Known options: ${known.join(', ')}.`);
-  }
-}
-
-function positiveMs(name: string, value: unknown, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    fail(name, `must be a positive number of milliseconds (got ${show(value)})`, `Pass e.g. \`${name.split('.').pop()}: 5000\`, or leave it out.`);
-  }
-  return value;
-}
-
-function optionalFunction(name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') fail(name, `must be a function (got ${show(value)})`, 'Pass a function or leave it out.');
-}
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) fail(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${show(value)})`, `Defaults to '${fallback}'.`);
-  return value as T;
-}
 
 function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentials[] | null {
   const pairs: Credentials[] = [];

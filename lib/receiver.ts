@@ -3,9 +3,10 @@ import createDebug from 'debug';
 import { type BodyInput, checkContentType, checkDeclaredLength, decodeBody } from './body';
 import { createCredentialCheck } from './credentials';
 import { Deduper } from './dedupe/deduper';
-import { InnopaasWebhookError, isInnopaasWebhookError, toProblemDetails } from './errors';
+import { InnopaasWebhookError, isInnopaasWebhookError } from './errors';
 import { decorateDates, type InnopaasEvent, type UnknownEvent } from './events';
 import type { ResolvedConfig } from './options';
+import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, NEXT, type Outcome, problemOutcome, RECEIVED } from './outcome';
 import { getValidators, validateEvent, type Validators } from './validate';
 
 const log = createDebug('innopaas-webhook');
@@ -26,19 +27,6 @@ export interface ReceiverRequest<Req> {
   /** Called with the validated event before any handler runs (the Express adapter sets `req.innopaasEvent`). */
   attachEvent?(event: InnopaasEvent | UnknownEvent): void;
 }
-
-/** What the adapter must do: answer, or hand on to the next middleware (with an error, or none). */
-export type Outcome =
-  | { readonly kind: 'respond'; readonly status: number; readonly contentType: string; readonly body: string; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly kind: 'next'; readonly error?: InnopaasWebhookError };
-
-const JSON_TYPE = 'application/json; charset=utf-8';
-const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
-const RECEIVED: Outcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true}' };
-const CONNECTIVITY: Outcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true,"test":true}' };
-const DUPLICATE: Outcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true,"duplicate":true}' };
-const INVALID_ACKNOWLEDGED: Outcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true,"invalid":true}' };
-const NEXT: Outcome = { kind: 'next' };
 
 type AnyEvent = InnopaasEvent | UnknownEvent;
 
@@ -230,7 +218,7 @@ export class Receiver<Req> {
     const forward = this.config.forwardErrors;
     const fromHandler = error.code === 'handler_failed' || error.code === 'handler_timeout';
     if (forward === 'all' || (forward === 'handler' && fromHandler)) return { kind: 'next', error };
-    return { kind: 'respond', status: error.status, contentType: PROBLEM_TYPE, body: JSON.stringify(toProblemDetails(error)), headers };
+    return problemOutcome(error, headers);
   }
 
   private runGate(req: Req): boolean {
