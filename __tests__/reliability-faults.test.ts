@@ -120,6 +120,13 @@ describe('a hook that fails', () => {
     expect(errors).toEqual(['internal_error']);
   });
 
+  test('onInvalidEvent that hangs is bounded by handlerTimeoutMs → the 400 stands, onError told', async () => {
+    const { errors, deliver } = setup(() => undefined, { handlerTimeoutMs: 100, onInvalidEvent: () => new Promise(() => {}) });
+    const res = await deliver({ id: 'x' }).expect(400);
+    expect(res.body.code).toBe('invalid_envelope');
+    expect(errors).toEqual(['internal_error']);
+  });
+
   test('allowRequest throwing → 403 forbidden (a gate that fails stays shut)', async () => {
     const { errors, deliver } = setup(() => undefined, { allowRequest: boom });
     const res = await deliver(textEvent()).expect(403);

@@ -70,7 +70,10 @@ export async function readNodeBody(req: IncomingMessage, limit: number, timeoutM
   if (Buffer.isBuffer(raw)) return { bytes: raw };
   if (typeof raw === 'string') return { bytes: Buffer.from(raw, 'utf8') };
 
-  const consumed = req.readableEnded || req.readableDidRead || req.destroyed;
+  if (req.destroyed && !req.readableEnded) {
+    throw new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was read.' });
+  }
+  const consumed = req.readableEnded || req.readableDidRead;
   if (!consumed) return { bytes: await readStream(req, limit, timeoutMs) };
 
   const body = carrier.body;

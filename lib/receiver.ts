@@ -199,7 +199,8 @@ export class Receiver<Req> {
     const hook = this.config.onInvalidEvent;
     if (hook) {
       try {
-        await hook({ error, problems: error.problems ?? [], payload }, req);
+        // Bounded like a handler: a hook that hangs must not hang the answer.
+        await this.withHandlerTimeout(hook({ error, problems: error.problems ?? [], payload }, req));
       } catch (hookError) {
         this.report(new InnopaasWebhookError('internal_error', { detail: 'onInvalidEvent failed.', cause: hookError }), req);
       }

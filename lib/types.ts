@@ -108,7 +108,10 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
    * background (await them with `drain()`). Defaults to `'after-handlers'`.
    */
   ack?: 'after-handlers' | 'immediately';
-  /** A handler still running after this long fails with `handler_timeout` (503). Defaults to none. */
+  /**
+   * A handler still running after this long fails with `handler_timeout` (503); `onInvalidEvent` is
+   * bounded by it too. Defaults to none.
+   */
   handlerTimeoutMs?: number;
   /** Dedupe by event id; `false` turns it off. Defaults to an in-memory store. */
   dedupe?: false | DedupeOptions;
