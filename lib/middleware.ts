@@ -1,10 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
-import { readNodeBody } from './body';
+import { type BodyInput, readNodeBody } from './body';
 import { InnopaasWebhookError } from './errors';
 import { describeConfig, parseOptions } from './options';
 import { problemOutcome, RECEIVED, type RespondOutcome } from './outcome';
-import { Receiver } from './receiver';
+import type { InnopaasEvent, UnknownEvent } from './events';
+import { Receiver, type ReceiverRequest } from './receiver';
 import type { InnopaasWebhookOptions, WebhookRequest } from './types';
 
 const log = createDebug('innopaas-webhook');
@@ -44,6 +45,33 @@ function headerValues(req: IncomingMessage, name: string): string | string[] | u
   return found;
 }
 
+/** The facts of a Node request, as the receiver reads them: one object a request, methods shared. */
+class NodeRequest<Req> implements ReceiverRequest<Req> {
+  readonly method: string;
+  readonly headers: IncomingHttpHeaders;
+
+  constructor(
+    readonly req: IncomingMessage & Req,
+    private readonly limit: number,
+    private readonly bodyTimeoutMs: number,
+  ) {
+    this.method = req.method ?? 'GET';
+    this.headers = req.headers;
+  }
+
+  readBody(): Promise<BodyInput> {
+    return readNodeBody(this.req, this.limit, this.bodyTimeoutMs);
+  }
+
+  headerValues(name: 'username' | 'authorization'): string | string[] | undefined {
+    return headerValues(this.req, name);
+  }
+
+  attachEvent(event: InnopaasEvent | UnknownEvent): void {
+    (this.req as WebhookRequest).innopaasEvent = event;
+  }
+}
+
 function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessage): void {
   if (res.headersSent || res.writableEnded) return;
   res.statusCode = outcome.status;
@@ -77,16 +105,7 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(op
 
   const middleware = function innopaasWebhookMiddleware(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
     receiver
-      .handle({
-        method: req.method ?? 'GET',
-        headers: req.headers,
-        readBody: () => readNodeBody(req, limit, bodyTimeoutMs),
-        headerValues: (name) => headerValues(req, name),
-        req: req as Req,
-        attachEvent: (event) => {
-          (req as WebhookRequest).innopaasEvent = event;
-        },
-      })
+      .handle(new NodeRequest<Req>(req as IncomingMessage & Req, limit, bodyTimeoutMs))
       .then(
         (outcome) => {
           if (outcome.kind === 'respond') send(res, outcome, req);

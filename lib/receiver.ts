@@ -30,6 +30,10 @@ export interface ReceiverRequest<Req> {
 
 type AnyEvent = InnopaasEvent | UnknownEvent;
 
+function headerOf(request: ReceiverRequest<unknown>, name: 'username' | 'authorization'): string | string[] | undefined {
+  return request.headerValues ? request.headerValues(name) : request.headers[name];
+}
+
 function isEmptyObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   for (const _ in value) return false;
@@ -73,8 +77,7 @@ export class Receiver<Req> {
       log('403: allowRequest refused the request');
       return this.reject(new InnopaasWebhookError('forbidden'));
     }
-    const values = request.headerValues ?? ((name: 'username' | 'authorization') => request.headers[name]);
-    if (this.checkCredentials && !this.checkCredentials(values('username'), values('authorization'))) {
+    if (this.checkCredentials && !this.checkCredentials(headerOf(request, 'username'), headerOf(request, 'authorization'))) {
       // Which header was wrong is neither logged nor answered.
       log('401: credentials missing or wrong');
       return this.reject(new InnopaasWebhookError('unauthorized', { detail: 'The UserName and Authorization headers do not match the configured credentials.' }));
