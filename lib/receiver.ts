@@ -6,6 +6,7 @@ import { Deduper } from './dedupe/deduper';
 import { InnopaasWebhookError, isInnopaasWebhookError } from './errors';
 import { decorateDates, type InnopaasEvent, type UnknownEvent } from './events';
 import type { ResolvedConfig } from './options';
+import { isThenable, withTimeout } from './timeout';
 import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, NEXT, type Outcome, problemOutcome, RECEIVED } from './outcome';
 import { getValidators, validateEvent, type Validators } from './validate';
 
@@ -178,13 +179,8 @@ export class Receiver<Req> {
 
   private withHandlerTimeout(result: unknown): unknown {
     const ms = this.config.handlerTimeoutMs;
-    // Any thenable, not only a native Promise: a handler may return another library's promise.
-    if (ms === undefined || typeof (result as { then?: unknown } | null)?.then !== 'function') return result;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new InnopaasWebhookError('handler_timeout', { detail: `A handler ran longer than ${ms} ms.` })), ms);
-    });
-    return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+    if (ms === undefined || !isThenable(result)) return result;
+    return withTimeout(result, ms, () => new InnopaasWebhookError('handler_timeout', { detail: `A handler ran longer than ${ms} ms.` }));
   }
 
   private checkAge(event: AnyEvent): void {

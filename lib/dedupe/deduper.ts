@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import { InnopaasWebhookError } from '../errors';
 import type { InnopaasEvent, UnknownEvent } from '../events';
 import type { ResolvedDedupe } from '../options';
+import { isThenable, withTimeout } from '../timeout';
 import type { ClaimResult } from './types';
 
 const log = createDebug('innopaas-webhook');
@@ -13,10 +14,6 @@ export type DedupeClaim =
   | { readonly status: 'unavailable'; readonly error: InnopaasWebhookError };
 
 type Report = (error: InnopaasWebhookError) => void;
-
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
-}
 
 /**
  * Puts a store behind the middleware's rules: every operation bounded by `timeoutMs`, a failing store
@@ -76,11 +73,8 @@ export class Deduper {
     return { status: 'unavailable', error };
   }
 
-  private bounded<T>(pending: Promise<T>, operation: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`dedupe ${operation} timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-    });
-    return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+  private bounded<T>(pending: PromiseLike<T>, operation: string): Promise<T> {
+    const ms = this.options.timeoutMs;
+    return withTimeout(pending, ms, () => new Error(`dedupe ${operation} timed out after ${ms} ms`));
   }
 }
