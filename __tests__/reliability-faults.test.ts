@@ -151,7 +151,7 @@ describe('a hook that fails', () => {
   });
 });
 
-type Fault = 'none' | 'throw' | 'reject' | 'stall';
+type Fault = 'none' | 'throw' | 'reject' | 'stall' | 'garbage';
 
 /**
  * A store implementing the DedupeStore contract (lib/dedupe/types.ts) over a MemoryStore, whose every
@@ -169,6 +169,9 @@ class FaultyStore implements DedupeStore {
         return Promise.reject(new Error(`${operation}: connection reset`));
       case 'stall':
         return never();
+      case 'garbage':
+        // Outside the contract: a bug in a custom store, or a driver answering something unexpected.
+        return Promise.resolve({ status: 'ok' } as never);
       default:
         return Promise.resolve(call());
     }
@@ -195,7 +198,7 @@ describe.each(['closed', 'open'] as const)('a dedupe store that fails, failMode 
     return { store, handler, ...setup(handler, { dedupe: { store, failMode, timeoutMs: TIMEOUT_MS, claimTtlMs: 300 } }) };
   }
 
-  test.each(['throw', 'reject', 'stall'] as const)('claim: %s → the fail mode decides; once the store recovers the retry is handled once', async (fault) => {
+  test.each(['throw', 'reject', 'stall', 'garbage'] as const)('claim: %s → the fail mode decides; once the store recovers the retry is handled once', async (fault) => {
     const { store, handler, errors, deliver } = withStore();
     const event = textEvent();
     store.faults.claim = fault;

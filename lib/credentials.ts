@@ -18,24 +18,30 @@ function digest(value: string): Buffer {
 }
 
 /**
- * Returns a check of the two headers against every configured pair. Both sides are hashed and the
- * fixed-size digests compared with `timingSafeEqual`; every pair is compared every time (no early
- * exit), so neither which header was wrong, nor which pair matched, nor any length shows in timing.
+ * The one string a pair is hashed as. A header value cannot hold a line feed (HTTP forbids it, and
+ * configured values are checked at creation), so `userName LF authorization` names exactly one pair:
+ * one digest a request instead of two (issue #7).
+ */
+function pairDigest(userName: string, authorization: string): Buffer {
+  return digest(`${userName}\n${authorization}`);
+}
+
+/**
+ * Returns a check of the two headers against every configured pair. The pair is hashed and the
+ * fixed-size digest compared with `timingSafeEqual` to each configured one; every pair is compared
+ * every time (no early exit), so neither which header was wrong, nor which pair matched, nor any
+ * length shows in timing.
  */
 export function createCredentialCheck(
   pairs: readonly Credentials[],
 ): (userName: string | string[] | undefined, authorization: string | string[] | undefined) => boolean {
-  const expected = pairs.map((pair) => ({ userName: digest(pair.userName), authorization: digest(pair.authorization) }));
+  const expected = pairs.map((pair) => pairDigest(pair.userName, pair.authorization));
   return function checkCredentials(userName, authorization) {
     // A repeated header arrives as an array (or joined by Node): it never equals a configured value.
-    const givenUser = digest(typeof userName === 'string' ? userName : '\u0000invalid');
-    const givenAuth = digest(typeof authorization === 'string' ? authorization : '\u0000invalid');
+    // The stand-in holds a NUL, which no configured value can: it never matches either.
+    const given = typeof userName === 'string' && typeof authorization === 'string' ? pairDigest(userName, authorization) : pairDigest('\u0000invalid', '');
     let matched = 0;
-    for (const pair of expected) {
-      const userOk = crypto.timingSafeEqual(givenUser, pair.userName) ? 1 : 0;
-      const authOk = crypto.timingSafeEqual(givenAuth, pair.authorization) ? 1 : 0;
-      matched |= userOk & authOk;
-    }
+    for (const digestOfPair of expected) matched |= crypto.timingSafeEqual(given, digestOfPair) ? 1 : 0;
     return matched === 1;
   };
 }

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
-import { type BodyInput, readNodeBody } from './body';
-import { InnopaasWebhookError } from './errors';
+import { type BodyCallback, readNodeBody } from './body';
 import { describeConfig, parseOptions } from './options';
-import { problemOutcome, RECEIVED, type RespondOutcome } from './outcome';
+import { type Outcome, problemOutcome, RECEIVED, type RespondOutcome } from './outcome';
 import type { InnopaasEvent, UnknownEvent } from './events';
 import { Receiver, type ReceiverRequest } from './receiver';
 import type { InnopaasWebhookOptions, WebhookRequest } from './types';
@@ -45,13 +44,16 @@ function headerValues(req: IncomingMessage, name: string): string | string[] | u
   return found;
 }
 
-/** The facts of a Node request, as the receiver reads them: one object a request, methods shared. */
+/** The facts of a Node request, as the receiver reads them, and its answer: one object a request, methods shared. */
 class NodeRequest<Req> implements ReceiverRequest<Req> {
   readonly method: string;
   readonly headers: IncomingHttpHeaders;
+  private responded = false;
 
   constructor(
     readonly req: IncomingMessage & Req,
+    private readonly res: ServerResponse,
+    private readonly next: NextFunction | undefined,
     private readonly limit: number,
     private readonly bodyTimeoutMs: number,
   ) {
@@ -59,8 +61,8 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
     this.headers = req.headers;
   }
 
-  readBody(): Promise<BodyInput> {
-    return readNodeBody(this.req, this.limit, this.bodyTimeoutMs);
+  readBody(done: BodyCallback): void {
+    readNodeBody(this.req, this.limit, this.bodyTimeoutMs, done);
   }
 
   headerValues(name: 'username' | 'authorization'): string | string[] | undefined {
@@ -69,6 +71,15 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
 
   attachEvent(event: InnopaasEvent | UnknownEvent): void {
     (this.req as WebhookRequest).innopaasEvent = event;
+  }
+
+  respond(outcome: Outcome): void {
+    if (this.responded) return;
+    this.responded = true;
+    const { res, req, next } = this;
+    if (outcome.kind === 'respond') send(res, outcome, req);
+    else if (typeof next === 'function') next(outcome.error);
+    else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, req);
   }
 }
 
@@ -104,20 +115,7 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(op
   log('created with %o', describeConfig(config as never));
 
   const middleware = function innopaasWebhookMiddleware(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
-    receiver
-      .handle(new NodeRequest<Req>(req as IncomingMessage & Req, limit, bodyTimeoutMs))
-      .then(
-        (outcome) => {
-          if (outcome.kind === 'respond') send(res, outcome, req);
-          else if (typeof next === 'function') next(outcome.error);
-          else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, req);
-        },
-        (error: unknown) => {
-          // Unreachable by design (every stage catches its own errors); kept so a bug answers 500, never hangs.
-          log('internal error: %s', (error as Error)?.message);
-          send(res, problemOutcome(new InnopaasWebhookError('internal_error', { cause: error })), req);
-        },
-      );
+    receiver.handle(new NodeRequest<Req>(req as IncomingMessage & Req, res, next, limit, bodyTimeoutMs));
   } as InnopaasWebhookMiddleware;
 
   Object.defineProperty(middleware, 'inFlight', { get: () => receiver.inFlight, enumerable: true });

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import createDebug from 'debug';
-import { type BodyInput, checkContentType, checkDeclaredLength, decodeBody } from './body';
+import { type BodyCallback, type BodyInput, checkContentType, checkDeclaredLength, decodeBody } from './body';
 import { createCredentialCheck } from './credentials';
-import { Deduper } from './dedupe/deduper';
+import { type DedupeClaim, Deduper } from './dedupe/deduper';
 import { InnopaasWebhookError, isInnopaasWebhookError } from './errors';
-import { decorateDates, type InnopaasEvent, type UnknownEvent } from './events';
+import type { InnopaasEvent, UnknownEvent } from './events';
+import { createDateDecorator } from './events/dates';
 import type { ResolvedConfig } from './options';
 import { isThenable, withTimeout } from './timeout';
 import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, NEXT, type Outcome, problemOutcome, RECEIVED } from './outcome';
@@ -17,7 +18,8 @@ export interface ReceiverRequest<Req> {
   method: string;
   /** Lower-cased header names, as Node gives them. */
   headers: IncomingHttpHeaders;
-  readBody(): Promise<BodyInput>;
+  /** Reads the body and calls back once, with it or with the error that answers the request. */
+  readBody(done: BodyCallback): void;
   /**
    * Every value of a header, for the credential headers: a repeated `Authorization` must not pass
    * because Node keeps only its first line in `headers`. Defaults to `headers[name]`.
@@ -27,11 +29,21 @@ export interface ReceiverRequest<Req> {
   req: Req;
   /** Called with the validated event before any handler runs (the Express adapter sets `req.innopaasEvent`). */
   attachEvent?(event: InnopaasEvent | UnknownEvent): void;
+  /** Answers the request, or hands it on (`next`). Called exactly once per request. */
+  respond(outcome: Outcome): void;
 }
 
 type AnyEvent = InnopaasEvent | UnknownEvent;
+type Request<Req> = ReceiverRequest<Req>;
+/** Continues with a handler's failure, or with `undefined` after a success. */
+type AfterHandlers = (failure: InnopaasWebhookError | undefined) => void;
 
-function headerOf(request: ReceiverRequest<unknown>, name: 'username' | 'authorization'): string | string[] | undefined {
+function internalError(cause: unknown): Outcome {
+  log('internal error: %s', (cause as Error)?.message);
+  return problemOutcome(new InnopaasWebhookError('internal_error', { cause }));
+}
+
+function headerOf(request: Request<unknown>, name: 'username' | 'authorization'): string | string[] | undefined {
   return request.headerValues ? request.headerValues(name) : request.headers[name];
 }
 
@@ -45,17 +57,23 @@ function isEmptyObject(value: unknown): boolean {
  * The framework-neutral core: one request's facts in, one outcome out, along the pipeline of
  * DESIGN.md (method → gate → credentials → content type/size → body → JSON → envelope → schema →
  * dedupe claim → handlers → complete/release). Each stage either hands on or stops with one answer.
+ *
+ * Written with continuations rather than `async`: each stage goes on synchronously when it can, so with
+ * the memory store the only promise of a request is the one its handler returns (and one `then` on it).
+ * The `async` version of this pipeline made a dozen promises a request (issue #7, bench/).
  */
 export class Receiver<Req> {
   private readonly checkCredentials;
   private readonly validators: Validators;
-  private readonly deduper: Deduper | null;
+  private readonly deduper: Deduper<Req> | null;
+  private readonly decorateDates;
   private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly config: ResolvedConfig<Req>) {
     this.checkCredentials = config.credentials ? createCredentialCheck(config.credentials) : null;
     this.validators = getValidators();
-    this.deduper = config.dedupe ? new Deduper(config.dedupe) : null;
+    this.deduper = config.dedupe ? new Deduper<Req>(config.dedupe, (error, req, event) => this.report(error, req, event)) : null;
+    this.decorateDates = createDateDecorator(config.timeZone);
   }
 
   /** Handlers still running after an immediate acknowledgement. */
@@ -68,10 +86,26 @@ export class Receiver<Req> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
-  async handle(request: ReceiverRequest<Req>): Promise<Outcome> {
+  /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
+  handle(request: Request<Req>): void {
+    const early = this.checkRequest(request);
+    if (early) return request.respond(early);
+    request.readBody((error, input) => {
+      if (error) return request.respond(this.rejectUnexpected(error));
+      try {
+        this.receive(request, input as BodyInput);
+      } catch (bug) {
+        // Unreachable by design (every stage catches its own errors): a bug answers 500, never hangs.
+        request.respond(internalError(bug));
+      }
+    });
+  }
+
+  /** The stages before the body is read: method, gate, credentials, content type and declared size. */
+  private checkRequest(request: Request<Req>): Outcome | undefined {
     const { config } = this;
     if (!config.methods.has(request.method)) {
-      log('405 %s: method not allowed', request.method);
+      if (log.enabled) log('405 %s: method not allowed', request.method);
       return this.reject(new InnopaasWebhookError('method_not_allowed', { detail: `Use ${config.allowHeader}.` }), { Allow: config.allowHeader });
     }
     if (config.allowRequest && !this.runGate(request.req)) {
@@ -85,101 +119,131 @@ export class Receiver<Req> {
     }
     const early = checkContentType(request.headers) ?? checkDeclaredLength(request.headers, config.limit);
     if (early) {
-      log('%d %s', early.status, early.code);
+      if (log.enabled) log('%d %s', early.status, early.code);
       return this.reject(early);
     }
+    return undefined;
+  }
 
+  /** The stages after the body: JSON, envelope, schema, dates, age, then dedupe and handlers. */
+  private receive(request: Request<Req>, input: BodyInput): void {
     let payload: unknown;
     try {
-      payload = decodeBody(await request.readBody());
+      payload = decodeBody(input);
     } catch (error) {
-      return this.rejectUnexpected(error);
+      return request.respond(this.rejectUnexpected(error));
     }
     // The console's connectivity test (§3.5) posts an empty body or `{}`: answer it, call nobody.
     if (payload === undefined || isEmptyObject(payload)) {
       log('200: empty body (connectivity test)');
-      return CONNECTIVITY;
+      return request.respond(CONNECTIVITY);
     }
 
     let event: AnyEvent;
     let known: boolean;
     try {
       const result = validateEvent(this.validators, payload);
-      event = decorateDates(result.event, config.timeZone) as AnyEvent;
+      event = this.decorateDates(result.event) as AnyEvent;
       known = result.known;
       this.checkAge(event);
     } catch (error) {
-      return this.rejectInvalid(error, payload, request.req);
+      return this.rejectInvalid(error, payload, request);
     }
-    log('event %s id=%s%s', event.type, event.id, known ? '' : ' (unknown type)');
+    if (log.enabled) log('event %s id=%s%s', event.type, event.id, known ? '' : ' (unknown type)');
     request.attachEvent?.(event);
-    return this.dispatch(event, known, request.req);
+    if (!this.deduper) return this.handleClaimed(event, known, request, undefined, undefined);
+    const claim = this.deduper.claim(event, request.req);
+    if (isThenable(claim)) {
+      claim.then(
+        (result) => this.afterClaim(result, event, known, request),
+        (bug: unknown) => request.respond(internalError(bug)),
+      );
+    } else this.afterClaim(claim, event, known, request);
   }
 
-  private async dispatch(event: AnyEvent, known: boolean, req: Req): Promise<Outcome> {
-    let token: string | undefined;
-    let key: string | undefined;
-    if (this.deduper) {
-      const claim = await this.deduper.claim(event, (error) => this.report(error, req, event));
-      if (claim.status === 'completed') {
-        log('200 duplicate id=%s: already handled', event.id);
-        this.safeHook(() => this.config.onDuplicate?.(event, req), req, event);
-        return DUPLICATE;
-      }
-      if (claim.status === 'in-progress') {
-        log('409 id=%s: being handled right now', event.id);
-        return this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' }));
-      }
-      if (claim.status === 'unavailable') return this.reject(claim.error);
-      key = claim.key;
-      token = claim.token;
+  private afterClaim(claim: DedupeClaim, event: AnyEvent, known: boolean, request: Request<Req>): void {
+    if (claim.status === 'claimed') return this.handleClaimed(event, known, request, claim.key, claim.token);
+    if (claim.status === 'completed') {
+      if (log.enabled) log('200 duplicate id=%s: already handled', event.id);
+      this.safeHook(() => this.config.onDuplicate?.(event, request.req), request.req, event);
+      return request.respond(DUPLICATE);
     }
+    if (claim.status === 'in-progress') {
+      if (log.enabled) log('409 id=%s: being handled right now', event.id);
+      return request.respond(this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })));
+    }
+    request.respond(this.reject(claim.error));
+  }
 
+  private handleClaimed(event: AnyEvent, known: boolean, request: Request<Req>, key: string | undefined, token: string | undefined): void {
+    const { req } = request;
     if (this.config.ackImmediately) {
-      const work = this.runHandlers(event, known, req, key, token).then((error) => {
-        if (error) this.report(error, req, event);
+      // The handler starts now, before the answer; its failure is reported, not answered.
+      const work = new Promise<void>((resolve) => {
+        this.runHandlers(event, known, req, key, token, (failure) => {
+          if (failure) this.report(failure, req, event);
+          resolve();
+        });
       });
       this.background.add(work);
       void work.finally(() => this.background.delete(work));
-      log('200 id=%s: acknowledged, handlers run in the background', event.id);
-      return RECEIVED;
+      if (log.enabled) log('200 id=%s: acknowledged, handlers run in the background', event.id);
+      return request.respond(RECEIVED);
     }
-    const error = await this.runHandlers(event, known, req, key, token);
-    if (error) {
-      this.report(error, req, event);
-      return this.reject(error);
-    }
-    return this.config.passThrough ? NEXT : RECEIVED;
+    this.runHandlers(event, known, req, key, token, (failure) => {
+      if (!failure) return request.respond(this.config.passThrough ? NEXT : RECEIVED);
+      this.report(failure, req, event);
+      request.respond(this.reject(failure));
+    });
   }
 
-  /** Runs the handler of the event's type; completes or releases the claim. Answers the failure, if any. */
-  private async runHandlers(event: AnyEvent, known: boolean, req: Req, key: string | undefined, token: string | undefined): Promise<InnopaasWebhookError | undefined> {
+  /**
+   * Runs the handler of the event's type, then completes the claim (success) or releases it (failure,
+   * so that the redelivery runs), then goes on with the failure, if any: at once when the handler and
+   * the store are synchronous, else once both have settled.
+   */
+  private runHandlers(event: AnyEvent, known: boolean, req: Req, key: string | undefined, token: string | undefined, then: AfterHandlers): void {
     const handler = known ? this.config.handlers.get(event.type) : this.config.onUnknownEvent;
-    let failure: InnopaasWebhookError | undefined;
-    if (handler) {
-      try {
-        await this.withHandlerTimeout((handler as (e: AnyEvent, r: Req) => unknown)(event, req));
-        log('handler %s id=%s resolved', event.type, event.id);
-      } catch (error) {
-        failure = isInnopaasWebhookError(error) && error.code === 'handler_timeout'
-          ? error
-          : new InnopaasWebhookError('handler_failed', { detail: `The ${event.type} handler failed.`, cause: error });
-        log('handler %s id=%s failed: %s', event.type, event.id, failure.code);
-      }
-    } else if (!known) {
-      log('unknown type %s id=%s: no onUnknownEvent hook, acknowledged', event.type, event.id);
+    if (!handler) {
+      if (!known && log.enabled) log('unknown type %s id=%s: no onUnknownEvent hook, acknowledged', event.type, event.id);
+      return this.settleClaim(undefined, event, req, key, token, then);
     }
-    if (this.deduper && key !== undefined && token !== undefined) {
-      const report = (error: InnopaasWebhookError) => this.report(error, req, event);
-      if (failure) await this.deduper.release(key, token, report);
-      else await this.deduper.complete(key, token, report);
+    let result: unknown;
+    try {
+      result = (handler as (e: AnyEvent, r: Req) => unknown)(event, req);
+    } catch (error) {
+      return this.settleClaim(this.handlerFailure(error, event), event, req, key, token, then);
     }
+    if (!isThenable(result)) return this.settleClaim(this.handlerResolved(event), event, req, key, token, then);
+    Promise.resolve(this.withHandlerTimeout(result)).then(
+      () => this.settleClaim(this.handlerResolved(event), event, req, key, token, then),
+      (error: unknown) => this.settleClaim(this.handlerFailure(error, event), event, req, key, token, then),
+    );
+  }
+
+  private handlerResolved(event: AnyEvent): undefined {
+    if (log.enabled) log('handler %s id=%s resolved', event.type, event.id);
+    return undefined;
+  }
+
+  private handlerFailure(error: unknown, event: AnyEvent): InnopaasWebhookError {
+    const failure = isInnopaasWebhookError(error) && error.code === 'handler_timeout'
+      ? error
+      : new InnopaasWebhookError('handler_failed', { detail: `The ${event.type} handler failed.`, cause: error });
+    if (log.enabled) log('handler %s id=%s failed: %s', event.type, event.id, failure.code);
     return failure;
   }
 
-  private withHandlerTimeout(result: unknown): unknown {
+  private settleClaim(failure: InnopaasWebhookError | undefined, event: AnyEvent, req: Req, key: string | undefined, token: string | undefined, then: AfterHandlers): void {
+    if (!this.deduper || key === undefined || token === undefined) return then(failure);
+    const pending = failure ? this.deduper.release(key, token, req, event) : this.deduper.complete(key, token, req, event);
+    if (isThenable(pending)) void pending.then(() => then(failure));
+    else then(failure);
+  }
+
+  private withHandlerTimeout(result: PromiseLike<unknown>): PromiseLike<unknown> {
     const ms = this.config.handlerTimeoutMs;
-    if (ms === undefined || !isThenable(result)) return result;
+    if (ms === undefined) return result;
     return withTimeout(result, ms, () => new InnopaasWebhookError('handler_timeout', { detail: `A handler ran longer than ${ms} ms.` }));
   }
 
@@ -192,24 +256,31 @@ export class Receiver<Req> {
     }
   }
 
-  private async rejectInvalid(error: unknown, payload: unknown, req: Req): Promise<Outcome> {
-    if (!isInnopaasWebhookError(error)) return this.rejectUnexpected(error);
-    log('%d %s: %o', error.status, error.code, error.problems ?? []);
+  private rejectInvalid(error: unknown, payload: unknown, request: Request<Req>): void {
+    if (!isInnopaasWebhookError(error)) return request.respond(this.rejectUnexpected(error));
+    if (log.enabled) log('%d %s: %o', error.status, error.code, error.problems ?? []);
+    const answer = () => request.respond(this.config.acknowledgeInvalid ? INVALID_ACKNOWLEDGED : this.reject(error));
     const hook = this.config.onInvalidEvent;
-    if (hook) {
-      try {
-        // Bounded like a handler: a hook that hangs must not hang the answer.
-        await this.withHandlerTimeout(hook({ error, problems: error.problems ?? [], payload }, req));
-      } catch (hookError) {
-        this.report(new InnopaasWebhookError('internal_error', { detail: 'onInvalidEvent failed.', cause: hookError }), req);
-      }
+    if (!hook) return answer();
+    const { req } = request;
+    const failed = (hookError: unknown) => {
+      this.report(new InnopaasWebhookError('internal_error', { detail: 'onInvalidEvent failed.', cause: hookError }), req);
+      answer();
+    };
+    let result: unknown;
+    try {
+      result = hook({ error, problems: error.problems ?? [], payload }, req);
+    } catch (hookError) {
+      return failed(hookError);
     }
-    return this.config.acknowledgeInvalid ? INVALID_ACKNOWLEDGED : this.reject(error);
+    if (!isThenable(result)) return answer();
+    // Bounded like a handler: a hook that hangs must not hang the answer.
+    Promise.resolve(this.withHandlerTimeout(result)).then(answer, failed);
   }
 
   private rejectUnexpected(error: unknown): Outcome {
     const known = isInnopaasWebhookError(error) ? error : new InnopaasWebhookError('internal_error', { cause: error });
-    log('%d %s', known.status, known.code);
+    if (log.enabled) log('%d %s', known.status, known.code);
     return this.reject(known);
   }
 

@@ -13,58 +13,76 @@ export type DedupeClaim =
   | { readonly status: 'in-progress' }
   | { readonly status: 'unavailable'; readonly error: InnopaasWebhookError };
 
-type Report = (error: InnopaasWebhookError) => void;
+type AnyEvent = InnopaasEvent | UnknownEvent;
+/** Where a store failure goes (the middleware's `onError`), with the request it happened in. */
+type Report<Req> = (error: InnopaasWebhookError, req: Req, event: AnyEvent) => void;
 
 /**
  * Puts a store behind the middleware's rules: every operation bounded by `timeoutMs`, a failing store
  * answered by the fail mode, and a synchronous store (the memory store) called without a promise.
  */
-export class Deduper {
-  constructor(private readonly options: ResolvedDedupe) {}
+export class Deduper<Req> {
+  constructor(
+    private readonly options: ResolvedDedupe,
+    private readonly report: Report<Req>,
+  ) {}
 
-  async claim(event: InnopaasEvent | UnknownEvent, report: Report): Promise<DedupeClaim> {
+  /** Synchronous when the store is (the memory store): no promise on the request path. */
+  claim(event: AnyEvent, req: Req): DedupeClaim | Promise<DedupeClaim> {
     let key: string;
     try {
       key = this.options.key(event);
     } catch (error) {
-      return this.unavailable('dedupe.key() threw', error, report);
+      return this.unavailable('dedupe.key() threw', error, req, event);
     }
-    let result: ClaimResult;
+    let pending: ClaimResult | PromiseLike<ClaimResult>;
     try {
-      const pending = this.options.store.claim(key, this.options.claimTtlMs);
-      result = isThenable(pending) ? await this.bounded(pending, 'claim') : pending;
+      pending = this.options.store.claim(key, this.options.claimTtlMs);
     } catch (error) {
-      return this.unavailable('the dedupe store failed to claim', error, report);
+      return this.unavailable('the dedupe store failed to claim', error, req, event);
     }
-    if (result.status === 'claimed') return { status: 'claimed', key, token: result.token };
-    return result;
+    if (!isThenable(pending)) return this.toClaim(pending, key, req, event);
+    return this.bounded(pending, 'claim').then(
+      (result) => this.toClaim(result, key, req, event),
+      (error: unknown) => this.unavailable('the dedupe store failed to claim', error, req, event),
+    );
   }
 
-  complete(key: string, token: string, report: Report): Promise<void> | void {
-    return this.settle('complete', () => this.options.store.complete(key, token, this.options.ttlMs), report);
+  private toClaim(result: ClaimResult, key: string, req: Req, event: AnyEvent): DedupeClaim {
+    const status = (result as ClaimResult | null | undefined)?.status;
+    if (status === 'claimed') return { status: 'claimed', key, token: (result as { token: string }).token };
+    if (status === 'completed' || status === 'in-progress') return result as DedupeClaim;
+    return this.unavailable('the dedupe store answered a claim with neither claimed, completed nor in-progress', undefined, req, event);
   }
 
-  release(key: string, token: string, report: Report): Promise<void> | void {
-    return this.settle('release', () => this.options.store.release(key, token), report);
+  complete(key: string, token: string, req: Req, event: AnyEvent): Promise<void> | void {
+    return this.finish('complete', key, token, req, event);
+  }
+
+  release(key: string, token: string, req: Req, event: AnyEvent): Promise<void> | void {
+    return this.finish('release', key, token, req, event);
+  }
+
+  private finish(operation: 'complete' | 'release', key: string, token: string, req: Req, event: AnyEvent): Promise<void> | void {
+    const { store, ttlMs } = this.options;
+    let pending: void | Promise<void>;
+    try {
+      pending = operation === 'complete' ? store.complete(key, token, ttlMs) : store.release(key, token);
+    } catch (error) {
+      return this.settleFailed(operation, error, req, event);
+    }
+    if (isThenable(pending)) return this.bounded(pending, operation).then(undefined, (error: unknown) => this.settleFailed(operation, error, req, event));
   }
 
   /** A failed complete or release is reported, never thrown: the handlers' outcome stands. */
-  private settle(operation: string, run: () => void | Promise<void>, report: Report): Promise<void> | void {
-    const fail = (error: unknown) => {
-      log('dedupe %s failed: %s', operation, (error as Error)?.message);
-      report(new InnopaasWebhookError('dedupe_unavailable', { detail: `The dedupe store failed to ${operation}.`, cause: error }));
-    };
-    try {
-      const pending = run();
-      if (isThenable(pending)) return this.bounded(pending, operation).then(undefined, fail);
-    } catch (error) {
-      fail(error);
-    }
+  private settleFailed(operation: string, error: unknown, req: Req, event: AnyEvent): void {
+    log('dedupe %s failed: %s', operation, (error as Error)?.message);
+    this.report(new InnopaasWebhookError('dedupe_unavailable', { detail: `The dedupe store failed to ${operation}.`, cause: error }), req, event);
   }
 
-  private unavailable(detail: string, cause: unknown, report: Report): DedupeClaim {
+  private unavailable(detail: string, cause: unknown, req: Req, event: AnyEvent): DedupeClaim {
     const error = new InnopaasWebhookError('dedupe_unavailable', { detail: `${detail}; retry later.`, cause });
-    report(error);
+    this.report(error, req, event);
     if (this.options.failOpen) {
       log('dedupe store failed, failMode open: handling without dedupe');
       return { status: 'claimed' };
