@@ -89,8 +89,8 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
 /**
  * Collects the body with a byte cap and a time limit: a direct listener loop rather than raw-body, one
  * object of state and no decoding layer. The listeners stay on the request once it is settled (a
- * finished request emits nothing more than `close`, which then does nothing): removing four listeners
- * per request cost more than leaving them.
+ * finished request emits nothing more than `close`, which then does nothing), rather than removed one
+ * by one on every request.
  */
 function readStream(req: IncomingMessage, limit: number, timeoutMs: number, done: BodyCallback): void {
   const declared = req.headers['content-length'];
