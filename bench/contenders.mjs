@@ -1,6 +1,7 @@
 // The servers under load, one per contender. Each `create()` returns a request listener for
 // `http.createServer()`; it is called in the child process (bench/server.mjs), never in the process
 // that generates the load, so that the two never share a CPU core's event loop.
+import * as crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { AUTHORIZATION, GITHUB_SECRET, LINE_CHANNEL_SECRET, USER_NAME } from './
 
 const require = createRequire(import.meta.url);
 const RECEIVED = '{"received":true}';
+const EMPTY = Buffer.alloc(0);
 
 /** The built package, as a CommonJS service would load it. Overridable to measure a patched copy. */
 export const DEFAULT_BUILD = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -93,6 +95,64 @@ export const contenders = [
         authorization: AUTHORIZATION,
         on: { whatsapp_mo_message_received: async () => {} },
       }));
+      return app;
+    },
+  },
+  {
+    key: 'minimal',
+    label: 'R minimal receiver (reference)',
+    payload: 'innopaas',
+    // Not a product: the least any receiver with (3)'s contract can do, written inline for this suite.
+    // Mounted as (3) is; constant-time credentials (one SHA-256 of the pair), the body read with a byte
+    // cap and a time limit, JSON.parse, the event set on req, an async handler awaited. No content-type,
+    // validation, dates or dedupe. It shows the ceiling of (3): what is left above it is those features.
+    create() {
+      const express = require('express');
+      // The one-shot hash where Node has it (≥ 20.12), as (3) uses.
+      const sha256 = crypto.hash ? (text) => crypto.hash('sha256', text, 'buffer') : (text) => crypto.createHash('sha256').update(text).digest();
+      const digest = (userName, authorization) => sha256(`${userName}\n${authorization}`);
+      const expected = digest(USER_NAME, AUTHORIZATION);
+      const handler = async () => {};
+      const app = express();
+      app.use('/webhook', (req, res) => {
+        if (!crypto.timingSafeEqual(digest(req.headers.username, req.headers.authorization), expected)) {
+          res.statusCode = 401;
+          res.end();
+          return;
+        }
+        let first = EMPTY;
+        let chunks;
+        let received = 0;
+        let settled = false;
+        const fail = (status) => {
+          res.statusCode = status;
+          res.end();
+        };
+        const finish = (status) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (status !== 200) return fail(status);
+          let event;
+          try {
+            event = JSON.parse((chunks ? Buffer.concat(chunks, received) : first).toString('utf8'));
+          } catch {
+            return fail(400);
+          }
+          req.innopaasEvent = event;
+          handler(event, req).then(() => answer(res), () => fail(500));
+        };
+        const timer = setTimeout(() => finish(408), 10_000);
+        req.on('data', (chunk) => {
+          received += chunk.length;
+          if (received > 1_048_576) finish(413);
+          else if (first.length === 0) first = chunk;
+          else (chunks ??= [first]).push(chunk);
+        });
+        req.on('end', () => finish(200));
+        req.on('error', () => finish(400));
+        req.on('close', () => finish(400));
+      });
       return app;
     },
   },

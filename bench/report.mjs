@@ -56,6 +56,17 @@ export function goalChecks(results) {
   if (floor) checks.push(cpuLine(floor, 0.85, '(1)'));
   if (handwritten) checks.push(cpuLine(handwritten, 1.3, '(2)'));
   if (line && octokit) checks.push(cpuLine(line.cpuPerRequest <= octokit.cpuPerRequest ? line : octokit, 1.15, 'faster of (4),(5)'));
+  // Not a goal: how close (3) is to the least a receiver can do, and where that least stands.
+  const reference = by('minimal');
+  if (reference) {
+    const of = (a, b, capacity) => (capacity ? b.cpuPerRequest / a.cpuPerRequest : a.rps / b.rps).toFixed(2);
+    for (const capacity of [false, true]) {
+      const parts = [`(3) = ${of(ours, reference, capacity)}× (R)`];
+      if (floor) parts.push(`(R) = ${of(reference, floor, capacity)}× (1)`);
+      if (handwritten) parts.push(`(R) = ${of(reference, handwritten, capacity)}× (2)`);
+      checks.push(`INFO  ${capacity ? 'CPU: ' : ''}ceiling: ${parts.join(', ')}`);
+    }
+  }
   return checks;
 }
 
@@ -95,10 +106,11 @@ export function barChart(results, info) {
     const y = top + i * rowHeight;
     const w = Math.max(1, Math.round((r.rps / max) * barMax));
     const ours = r.contender.key === 'innopaas';
+    const reference = r.contender.key === 'minimal';
     const ratio = baseline ? ` · ${(r.rps / baseline.rps).toFixed(2)}× (2)` : '';
     return [
       `<text x="${labelWidth - 10}" y="${y + 19}" text-anchor="end">${escapeXml(r.contender.label)}</text>`,
-      `<rect x="${labelWidth}" y="${y + 5}" width="${w}" height="20" rx="3" fill="${ours ? '#1f9d55' : '#8a96a3'}"/>`,
+      `<rect x="${labelWidth}" y="${y + 5}" width="${w}" height="20" rx="3" fill="${ours ? '#1f9d55' : reference ? '#c9d1d9' : '#8a96a3'}"/>`,
       `<text x="${labelWidth + w + 8}" y="${y + 19}">${int(r.rps)} req/s${ratio}</text>`,
     ].join('\n  ');
   });

@@ -108,8 +108,14 @@ ${table}
 
 (2) is what users write today: \`express.json()\` and two \`===\` header checks. (4) and (5) receive their own
 product's event of the same size, with a valid HMAC-SHA256 signature computed per request by the client.
+(R) is no product but a reference written in bench/contenders.mjs: the least a receiver with (3)'s contract
+can do (credentials, a bounded body read, JSON.parse, the event on \`req\`, an awaited async handler), without
+content-type checks, validation, dates or dedupe. What separates (3) from (R) is what those features cost;
+what separates (R) from (1) is reading and parsing the body at all.
 
 ### Goals (issue #7)
+
+MISS and PASS lines are the issue's goals; INFO lines are context, not goals.
 
 \`\`\`
 ${goals.join('\n')}
