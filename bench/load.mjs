@@ -1,6 +1,6 @@
 // Load generation: one child process per contender, autocannon in this process, contenders taken in
 // turn within each round so that a slow minute of a noisy machine hurts all of them alike.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -13,10 +13,51 @@ const START_TIMEOUT_MS = 15_000;
 /** Every request of the whole run gets its own number, hence its own event id. */
 let requestNumber = 0;
 
+/** Sets the CPU affinity of a process and all its threads (Linux `taskset`). */
+function pinTo(pid, cpus) {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpus), String(pid)], { stdio: 'ignore' });
+}
+
+/** The CPUs this process may run on, from `taskset -p -c` ("…affinity list: 0,2-3"); [] when unknown. */
+function allowedCpus() {
+  if (process.platform !== 'linux') return [];
+  try {
+    const list = execFileSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' }).split(':').pop().trim();
+    return list.split(',').flatMap((part) => {
+      const [from, to = from] = part.split('-').map(Number);
+      return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    });
+  } catch {
+    return [];
+  }
+}
+
+const cpus = allowedCpus();
+
+/**
+ * Whether servers and load generator can be kept on separate cores: Linux with `taskset` and at least two
+ * CPUs. Pinned, the server's CPU per request stops depending on where the scheduler put it, and the load
+ * generator never takes the server's core: figures vary less from round to round.
+ */
+export function canPin() {
+  return cpus.length >= 2 && cpus.every(Number.isInteger);
+}
+
+/** Pins this process (the load generator) to the first allowed CPU; servers started with `pin` get the second. */
+export function pinLoadGenerator() {
+  pinTo(process.pid, cpus[0]);
+}
+
+/** Gives this process its CPUs back, for what runs after the load (micro benchmarks, start-up). */
+export function unpinLoadGenerator() {
+  pinTo(process.pid, cpus.join(','));
+}
+
 /** Starts the contender's server in a child process; resolves once it listens. */
-export async function startServer(contender, { buildPath, execArgv = [] } = {}) {
+export async function startServer(contender, { buildPath, execArgv = [], pin = false } = {}) {
   const args = [contender.key, ...(buildPath ? [buildPath] : [])];
   const child = fork(SERVER, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (pin) pinTo(child.pid, cpus[1]);
   const timer = setTimeout(() => child.kill(), START_TIMEOUT_MS);
   const [message] = await Promise.race([
     once(child, 'message'),
@@ -85,10 +126,11 @@ export async function loadOnce(server, payload, { seconds, connections }) {
  * Warms every contender up, then runs `rounds` rounds, each contender once per round in turn.
  * Answers, per contender, the median of the rounds' req/s, p50 and p99, and every round's figures.
  */
-export async function runLoad(contenders, { rounds, seconds, warmupSeconds, connections, buildPath, log = () => {} }) {
+export async function runLoad(contenders, { rounds, seconds, warmupSeconds, connections, buildPath, pin = false, log = () => {} }) {
   const servers = [];
+  if (pin) pinLoadGenerator();
   try {
-    for (const contender of contenders) servers.push(await startServer(contender, { buildPath: contender.buildPath ?? buildPath }));
+    for (const contender of contenders) servers.push(await startServer(contender, { buildPath: contender.buildPath ?? buildPath, pin }));
     const runs = contenders.map(() => []);
     if (warmupSeconds > 0) {
       for (const [i, contender] of contenders.entries()) {
@@ -117,5 +159,6 @@ export async function runLoad(contenders, { rounds, seconds, warmupSeconds, conn
     }));
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
+    if (pin) unpinLoadGenerator();
   }
 }
