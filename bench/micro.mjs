@@ -1,16 +1,19 @@
 // Micro benchmarks of the request path, one stage at a time, in a process of their own.
 //   node bench/micro.mjs [--quick] [--json]
-// Validation runs the package's own schemas compiled exactly as lib/validate.ts compiles them (the
-// compiled validators are not exported); everything else comes from the built package.
+// Validation and the credential check are the middleware's own code (lib/validate.ts with the validators
+// generated at build time, lib/credentials.ts), which the package does not export: they are bundled from
+// lib/ into bench/.cache/ with tsup first. Everything else comes from the built package.
 import { isUtf8 } from 'node:buffer';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build } from 'tsup';
 import { loadBuild } from './contenders.mjs';
 import { AUTHORIZATION, USER_NAME, requestFactories } from './payloads.mjs';
 import { median, opsPerSecond } from './stats.mjs';
 
 const FIXTURES = new URL('../__tests__/fixtures/', import.meta.url);
+const require = createRequire(import.meta.url);
 
 /** Best of noise: the median of `repeats` timed runs of `ms` each, in calls per second. */
 function measure(fn, { ms, repeats }) {
@@ -18,13 +21,23 @@ function measure(fn, { ms, repeats }) {
   return median(Array.from({ length: repeats }, () => opsPerSecond(fn, ms)));
 }
 
-/** The package's validators, compiled with the options of lib/validate.ts. */
-function compileValidators(pkg) {
-  const ajv = new Ajv({ strict: true, allErrors: true });
-  const bodies = new Map();
-  for (const type of pkg.EVENT_TYPES) bodies.set(type, ajv.compile(pkg.bodySchemas[type]));
-  for (const [alias, canonical] of Object.entries(pkg.EVENT_TYPE_ALIASES)) bodies.set(alias, bodies.get(canonical));
-  return { envelope: ajv.compile(pkg.envelopeSchema), bodies };
+/** lib/validate.ts and lib/credentials.ts as the middleware runs them, bundled (CommonJS) into bench/.cache/. */
+async function loadInternals() {
+  const outDir = fileURLToPath(new URL('./.cache/internals/', import.meta.url));
+  const lib = (file) => fileURLToPath(new URL(`../lib/${file}`, import.meta.url));
+  await build({
+    entry: { validate: lib('validate.ts'), credentials: lib('credentials.ts') },
+    outDir,
+    format: ['cjs'],
+    platform: 'node',
+    target: 'node20',
+    config: false,
+    silent: true,
+    dts: false,
+    sourcemap: false,
+    splitting: false,
+  });
+  return { validate: require(`${outDir}validate.js`), credentials: require(`${outDir}credentials.js`) };
 }
 
 function loadFixtures() {
@@ -37,13 +50,21 @@ function loadFixtures() {
   return files.map((file) => ({ name: file.replace(/\.json$/, ''), event: JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')) }));
 }
 
-export function validationBench(pkg, timing) {
-  const validators = compileValidators(pkg);
-  const validate = (event) => {
-    if (!validators.envelope(event)) return false;
-    const body = validators.bodies.get(event.type);
-    return body ? body(event.body) : true;
+/** Whether `validateEvent` accepts the event: what the middleware runs, envelope and body. */
+function validatorOf(internals) {
+  const validators = internals.validate.getValidators();
+  return (event) => {
+    try {
+      internals.validate.validateEvent(validators, event);
+      return true;
+    } catch {
+      return false;
+    }
   };
+}
+
+export function validationBench(internals, timing) {
+  const validate = validatorOf(internals);
   const fixtures = loadFixtures();
   // The load test's own event first: it is the one whose cost shows in the req/s figures.
   fixtures.unshift({ name: '(bench request: mo text, 600 B)', event: JSON.parse(requestFactories.innopaas(1).body) });
@@ -58,29 +79,23 @@ export function validationBench(pkg, timing) {
   }));
 }
 
-/**
- * What each stage of the pipeline costs on the load test's request, in microseconds. The credential
- * check is written out as lib/credentials.ts does it (it is not exported): two SHA-256 digests and two
- * timingSafeEqual per configured pair.
- */
-export function stageBench(pkg, timing) {
+/** What each stage of the pipeline costs on the load test's request, in microseconds. */
+export function stageBench(pkg, internals, timing) {
   const { body } = requestFactories.innopaas(1);
   const bytes = Buffer.from(body);
-  const validators = compileValidators(pkg);
-  const digest = (value) => createHash('sha256').update(value, 'utf8').digest();
-  const expectedUser = digest(USER_NAME);
-  const expectedAuth = digest(AUTHORIZATION);
+  const validate = validatorOf(internals);
+  const checkCredentials = internals.credentials.createCredentialCheck([{ userName: USER_NAME, authorization: AUTHORIZATION }]);
   const store = new pkg.MemoryStore();
   let key = 0;
   const stages = {
-    'credentials (2× SHA-256 + timingSafeEqual)': () => timingSafeEqual(digest(USER_NAME), expectedUser) & timingSafeEqual(digest(AUTHORIZATION), expectedAuth),
+    'credentials (SHA-256 of the pair + timingSafeEqual)': () => checkCredentials(USER_NAME, AUTHORIZATION),
     'isUtf8 + toString': () => isUtf8(bytes) && bytes.toString('utf8'),
     'JSON.parse': () => JSON.parse(body),
     'validate (envelope + body)': (() => {
       const event = JSON.parse(body);
-      return () => validators.envelope(event) && validators.bodies.get(event.type)(event.body);
+      return () => validate(event);
     })(),
-    'decorateDates (fresh event)': () => pkg.decorateDates(JSON.parse(body)),
+    'JSON.parse + decorateDates (a fresh event each time)': () => pkg.decorateDates(JSON.parse(body)),
     'MemoryStore claim + complete': () => {
       const id = `id-${++key}`;
       const claim = store.claim(id, 300_000);
@@ -110,12 +125,13 @@ export function dedupeBench(pkg, timing) {
   return results;
 }
 
-export function runMicro({ quick = false } = {}) {
+export async function runMicro({ quick = false } = {}) {
   const timing = quick ? { ms: 40, repeats: 3 } : { ms: 250, repeats: 7 };
   const pkg = loadBuild();
+  const internals = await loadInternals();
   return {
-    validation: validationBench(pkg, timing),
-    stages: stageBench(pkg, timing),
+    validation: validationBench(internals, timing),
+    stages: stageBench(pkg, internals, timing),
     dedupe: dedupeBench(pkg, timing),
   };
 }
@@ -123,7 +139,7 @@ export function runMicro({ quick = false } = {}) {
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = runMicro({ quick: process.argv.includes('--quick') });
+  const result = await runMicro({ quick: process.argv.includes('--quick') });
   if (process.argv.includes('--json')) {
     process.stdout.write(JSON.stringify(result));
   } else {
