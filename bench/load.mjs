@@ -55,7 +55,8 @@ export function unpinLoadGenerator() {
 
 /** Starts the contender's server in a child process; resolves once it listens. */
 export async function startServer(contender, { buildPath, execArgv = [], pin = false } = {}) {
-  const args = [contender.key, ...(buildPath ? [buildPath] : [])];
+  // `serverKey`: a contender run twice (bench/run.mjs --compare) serves the same code from another build.
+  const args = [contender.serverKey ?? contender.key, ...(buildPath ? [buildPath] : [])];
   const child = fork(SERVER, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   if (pin) pinTo(child.pid, cpus[1]);
   const timer = setTimeout(() => child.kill(), START_TIMEOUT_MS);

@@ -67,6 +67,10 @@ export function goalChecks(results) {
       checks.push(`INFO  ${capacity ? 'CPU: ' : ''}ceiling: ${parts.join(', ')}`);
     }
   }
+  const compare = by('innopaas-compare');
+  if (compare) {
+    checks.push(`INFO  A/B: (3b) from --compare = ${(compare.rps / ours.rps).toFixed(3)}× (3) by req/s, ${(ours.cpuPerRequest / compare.cpuPerRequest).toFixed(3)}× by CPU (${compare.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req)`);
+  }
   return checks;
 }
 

@@ -4,13 +4,14 @@
 //   npm run bench -- --quick            smoke run for CI (about 30 s); writes to bench/.cache/ only
 //   npm run bench -- --only 1,3         some contenders; writes to bench/.cache/ only
 //   options: --rounds N --duration S --warmup S --connections N --build PATH (contender 3 from another
-//   build) --load-only --pin auto|on|off; or the environment variables BENCH_ROUNDS, BENCH_DURATION,
+//   build) --compare PATH (contender 3 twice: this build and PATH) --load-only --pin auto|on|off; or the environment variables BENCH_ROUNDS, BENCH_DURATION,
 //   BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_PIN.
 //
 // Figures, not assertions: nothing here fails on a slow result. Only a failed request (non-2xx) or a
 // crashed server makes the run exit non-zero, since then the numbers would measure the wrong thing.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BUILD, contenders, findContender } from './contenders.mjs';
@@ -28,6 +29,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS },
     only: { type: 'string' },
     build: { type: 'string' },
+    compare: { type: 'string' },
     'load-only': { type: 'boolean', default: false },
     pin: { type: 'string', default: process.env.BENCH_PIN ?? 'auto' },
   },
@@ -53,9 +55,16 @@ if (!existsSync(flags.build ?? DEFAULT_BUILD)) {
   process.exit(1);
 }
 
-const chosen = flags.only ? flags.only.split(',').map((key) => findContender(key.trim())) : contenders;
+const chosen = flags.only ? flags.only.split(',').map((key) => findContender(key.trim())) : [...contenders];
+// A/B: contender 3 once more, from another build, alternating with the others in every round.
+if (flags.compare) {
+  const comparePath = resolve(flags.compare);
+  if (!existsSync(comparePath)) throw new Error(`--compare: ${comparePath} does not exist (a built dist/index.js).`);
+  const ours = findContender('innopaas');
+  chosen.splice(chosen.indexOf(ours) + 1, 0, { ...ours, key: 'innopaas-compare', serverKey: ours.key, label: `3b innopaasWebhook from --compare`, buildPath: comparePath, baseline: false });
+}
 // Only a complete, default run may replace the committed results.
-const official = !flags.quick && !flags.only && !flags.build && !flags['load-only'];
+const official = !flags.quick && !flags.only && !flags.build && !flags.compare && !flags['load-only'];
 const outDir = official ? null : here('./.cache/');
 
 /** Runs a benchmark script in a fresh Node process, away from this process's load-generator heap. */
