@@ -69,19 +69,16 @@ export type BodyCallback = (error: InnopaasWebhookError | null, input?: BodyInpu
  * promise: the request path creates no promise of its own (bench/, issue #7).
  */
 export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number, done: BodyCallback): void {
-  // The stream's state first: an untouched stream (the common case) is read here, without looking up
-  // `rawBody`, a property most requests do not have (a miss walks the whole prototype chain of an
-  // Express request). A platform that sets `rawBody` has read the stream: it is ended or read.
-  const ended = req.readableEnded;
-  if (!ended && req.destroyed) {
-    return done(new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was read.' }));
-  }
-  if (!(ended || req.readableDidRead)) return readStream(req, limit, timeoutMs, done);
-
   const carrier = req as BodyCarrier;
   const raw = carrier.rawBody;
   if (Buffer.isBuffer(raw)) return done(null, { bytes: raw });
   if (typeof raw === 'string') return done(null, { bytes: Buffer.from(raw, 'utf8') });
+
+  if (req.destroyed && !req.readableEnded) {
+    return done(new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was read.' }));
+  }
+  if (!(req.readableEnded || req.readableDidRead)) return readStream(req, limit, timeoutMs, done);
+
   const body = carrier.body;
   if (Buffer.isBuffer(body)) return done(null, { bytes: body });
   if (typeof body === 'string') return done(null, { bytes: Buffer.from(body, 'utf8') });

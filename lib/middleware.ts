@@ -49,8 +49,6 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
   readonly method: string;
   readonly headers: IncomingHttpHeaders;
   private responded = false;
-  /** The whole body was read (here or by a parser before): the answer can keep the connection open. */
-  private bodyRead = false;
 
   constructor(
     readonly req: IncomingMessage & Req,
@@ -64,10 +62,7 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
   }
 
   readBody(done: BodyCallback): void {
-    readNodeBody(this.req, this.limit, this.bodyTimeoutMs, (error, input) => {
-      if (!error) this.bodyRead = true;
-      done(error, input);
-    });
+    readNodeBody(this.req, this.limit, this.bodyTimeoutMs, done);
   }
 
   headerValues(name: 'username' | 'authorization'): string | string[] | undefined {
@@ -82,28 +77,21 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
     if (this.responded) return;
     this.responded = true;
     const { res, req, next } = this;
-    const unread = this.bodyRead ? undefined : req;
-    if (outcome.kind === 'respond') send(res, outcome, unread);
+    if (outcome.kind === 'respond') send(res, outcome, req);
     else if (typeof next === 'function') next(outcome.error);
-    else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, unread);
+    else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, req);
   }
 }
 
-/**
- * Writes the answer. `unread` is the request when its body was not read in full by the time of the
- * answer. Reads as few properties of `req`/`res` as it can: under Express each request has a map of its
- * own (Express changes its prototype), so each property read is a slow, megamorphic lookup (bench/).
- */
-function send(res: ServerResponse, outcome: RespondOutcome, unread?: IncomingMessage): void {
-  // `end()` always sends the headers, so an answered response has `headersSent`.
-  if (res.headersSent) return;
+function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessage): void {
+  if (res.headersSent || res.writableEnded) return;
   res.statusCode = outcome.status;
   res.setHeader('Content-Type', outcome.contentType);
   // No Content-Length here: res.end(body) sets it, without a second byte count.
   if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
   // An answer given before the body was read in full (401, 413, 408…) closes the connection: otherwise
   // Node would read and discard the rest of a large or slow body to keep the connection alive.
-  if (outcome.status === 408 || (unread !== undefined && !unread.complete)) res.setHeader('Connection', 'close');
+  if (outcome.status === 408 || (req !== undefined && !req.complete)) res.setHeader('Connection', 'close');
   res.end(outcome.body);
 }
 
