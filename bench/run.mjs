@@ -10,8 +10,8 @@
 // Figures, not assertions: nothing here fails on a slow result. Only a failed request (non-2xx) or a
 // crashed server makes the run exit non-zero, since then the numbers would measure the wrong thing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BUILD, contenders, findContender } from './contenders.mjs';
@@ -42,7 +42,7 @@ const settings = {
   seconds: number(flags.duration, flags.quick ? 1 : 2),
   warmupSeconds: number(flags.warmup, flags.quick ? 0.5 : 2),
   connections: number(flags.connections, 10),
-  buildPath: flags.build,
+  buildPath: flags.build ? resolve(flags.build) : undefined,
   // Server and load generator on CPUs of their own, when the machine allows it (`--pin off` to compare).
   pin: flags.pin === 'on' || (flags.pin === 'auto' && canPin()),
 };
@@ -56,12 +56,26 @@ if (!existsSync(flags.build ?? DEFAULT_BUILD)) {
 }
 
 const chosen = flags.only ? flags.only.split(',').map((key) => findContender(key.trim())) : [...contenders];
+/**
+ * A copy of a build's folder at bench/.cache/compare/<slot>/. Both sides of an A/B load from paths of the
+ * same length: the path is in the server's argv, and a longer one shifts the process's stack and memory
+ * layout, which moved an A/A comparison by 5–7 % on the reference machine (1.5 % with equal lengths).
+ */
+function stageBuild(indexPath, slot) {
+  const folder = here(`./.cache/compare/${slot}/`);
+  rmSync(folder, { recursive: true, force: true });
+  cpSync(dirname(indexPath), folder, { recursive: true });
+  return `${folder}${basename(indexPath)}`;
+}
+
 // A/B: contender 3 once more, from another build, alternating with the others in every round.
 if (flags.compare) {
   const comparePath = resolve(flags.compare);
   if (!existsSync(comparePath)) throw new Error(`--compare: ${comparePath} does not exist (a built dist/index.js).`);
+  settings.buildPath = stageBuild(settings.buildPath ?? DEFAULT_BUILD, 'a');
   const ours = findContender('innopaas');
-  chosen.splice(chosen.indexOf(ours) + 1, 0, { ...ours, key: 'innopaas-compare', serverKey: ours.key, label: `3b innopaasWebhook from --compare`, buildPath: comparePath, baseline: false });
+  const compare = { ...ours, key: 'innopaas-compare', serverKey: ours.key, label: '3b innopaasWebhook from --compare', buildPath: stageBuild(comparePath, 'b'), baseline: false };
+  chosen.splice(chosen.indexOf(ours) + 1, 0, compare);
 }
 // Only a complete, default run may replace the committed results.
 const official = !flags.quick && !flags.only && !flags.build && !flags.compare && !flags['load-only'];
