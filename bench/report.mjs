@@ -122,8 +122,8 @@ export function barChart(results, info) {
   <rect width="${width}" height="${height}" fill="#ffffff"/>
   <text x="16" y="26" font-size="15" font-weight="600">Webhook requests per second (higher is better): one ~600-byte event, 10 connections</text>
   ${rows.join('\n  ')}
-  <text x="16" y="${height - 28}" font-size="11" fill="#57606a">${escapeXml(`${info.cpu}, Node ${info.node}, ${info.date}. Median of ${info.rounds} alternating rounds × ${info.seconds} s.`)}</text>
-  <text x="16" y="${height - 12}" font-size="11" fill="#57606a">Load generator on the same machine; (2) is express.json() plus two header comparisons. Details: bench/RESULTS.md.</text>
+  <text x="16" y="${height - 28}" font-size="11" fill="#57606a">${escapeXml(`${info.cpu}, Node ${info.node}, ${info.date}. Median of ${info.rounds} alternating rounds × ${info.seconds} s. Details: bench/RESULTS.md.`)}</text>
+  <text x="16" y="${height - 12}" font-size="11" fill="#57606a">Load generator on the same machine${info.pinned ? ', each on a core of its own' : ''}; (2) is express.json() plus two header comparisons.</text>
 </svg>
 `;
 }

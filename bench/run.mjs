@@ -86,7 +86,7 @@ function runScript(script, args = []) {
   return JSON.parse(execFileSync(process.execPath, [here(script), ...args, '--json'], { encoding: 'utf8', maxBuffer: 16 << 20 }));
 }
 
-const info = { ...machine(), rounds: settings.rounds, seconds: settings.seconds };
+const info = { ...machine(), rounds: settings.rounds, seconds: settings.seconds, pinned: settings.pin };
 console.log(`Machine: ${info.cpu}, Node ${info.node}, ${info.platform}`);
 console.log(`Load: ${settings.rounds} rounds × ${settings.seconds} s per contender after ${settings.warmupSeconds} s warm-up, ${settings.connections} connections${settings.pin ? ', server and load generator each pinned to a CPU of its own' : ''}\n`);
 
