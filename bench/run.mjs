@@ -4,8 +4,8 @@
 //   npm run bench -- --quick            smoke run for CI (about 30 s); writes to bench/.cache/ only
 //   npm run bench -- --only 1,3         some contenders; writes to bench/.cache/ only
 //   options: --rounds N --duration S --warmup S --connections N --build PATH (contender 3 from another
-//   build) --compare PATH (contender 3 twice: this build and PATH) --load-only --pin auto|on|off; or the environment variables BENCH_ROUNDS, BENCH_DURATION,
-//   BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_PIN.
+//   build) --compare PATH (contender 3 twice: this build and PATH) --load-only --pin auto|on|off; or the
+//   environment variables BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_PIN.
 //
 // Figures, not assertions: nothing here fails on a slow result. Only a failed request (non-2xx) or a
 // crashed server makes the run exit non-zero, since then the numbers would measure the wrong thing.
@@ -50,7 +50,7 @@ if (flags.pin === 'on' && !canPin()) throw new Error('--pin on: needs Linux, tas
 for (const [name, value] of Object.entries(settings)) {
   if (name !== 'buildPath' && name !== 'pin' && !(value >= 0)) throw new Error(`--${name}: expected a number, got ${value}`);
 }
-if (!existsSync(flags.build ?? DEFAULT_BUILD)) {
+if (!existsSync(settings.buildPath ?? DEFAULT_BUILD)) {
   console.error('dist/index.js is missing: run npm run build first.');
   process.exit(1);
 }
