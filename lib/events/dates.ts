@@ -4,8 +4,8 @@ type DateGetter = (this: Record<string, unknown>) => Date | undefined;
 
 /**
  * The property descriptor of one lazily parsed date: one getter function and one descriptor object per
- * (name, source, zone), shared by every event. A closure or a descriptor per event cost ≈ 3 % of the
- * middleware's throughput (bench/). On first read the getter parses and caches its value.
+ * (name, source, zone), shared by every event, rather than a closure or a descriptor allocated per
+ * event. On first read the getter parses and caches its value.
  */
 function dateDescriptor(name: string, source: string, timeZone: string): PropertyDescriptor {
   const get: DateGetter = function getDate(this: Record<string, unknown>) {
