@@ -53,11 +53,20 @@ export function unpinLoadGenerator() {
   pinTo(process.pid, cpus.join(','));
 }
 
+/**
+ * Each server sits idle while the others run (15–20 s a round in a full run). V8's memory reducer then
+ * shrinks its heap, and the next round measured the regrowth rather than the steady state: (3) came out
+ * at 210 or at 280 µs of CPU a request from one round to the next, the hand-written route at 235 to 420. A
+ * server under steady load never meets the reducer; a short unmeasured run before each round did not
+ * undo it either (bench/README.md).
+ */
+const SERVER_FLAGS = ['--no-memory-reducer'];
+
 /** Starts the contender's server in a child process; resolves once it listens. */
 export async function startServer(contender, { buildPath, execArgv = [], pin = false } = {}) {
   // `serverKey`: a contender run twice (bench/run.mjs --compare) serves the same code from another build.
   const args = [contender.serverKey ?? contender.key, ...(buildPath ? [buildPath] : [])];
-  const child = fork(SERVER, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER, args, { execArgv: [...SERVER_FLAGS, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   if (pin) pinTo(child.pid, cpus[1]);
   const timer = setTimeout(() => child.kill(), START_TIMEOUT_MS);
   const [message] = await Promise.race([
