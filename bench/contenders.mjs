@@ -1,5 +1,5 @@
 // The servers under load, one per contender. Each `create()` returns a request listener for
-// `http.createServer()`; it is called in the child process (bench/server.mjs), never in the process
+// `http.createServer()` (or `{ listener, options }` for `createServer(options, listener)`); it is called in the child process (bench/server.mjs), never in the process
 // that generates the load, so that the two never share a CPU core's event loop.
 import * as crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,6 +17,16 @@ export const DEFAULT_BUILD = fileURLToPath(new URL('../dist/index.js', import.me
 export function loadBuild(path = DEFAULT_BUILD) {
   if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build first.`);
   return require(path);
+}
+
+/** (3)'s middleware, for (3), (3c) and (3n): defaults, and an async handler that does nothing, as users write them. */
+function createWebhook(buildPath) {
+  const { innopaasWebhook } = loadBuild(buildPath);
+  return innopaasWebhook({
+    userName: USER_NAME,
+    authorization: AUTHORIZATION,
+    on: { whatsapp_mo_message_received: async () => {} },
+  });
 }
 
 function answer(res) {
@@ -82,20 +92,54 @@ export const contenders = [
   },
   {
     key: 'innopaas',
+    servesBuild: true,
     label: '3 innopaasWebhook (defaults)',
     payload: 'innopaas',
     // Defaults: constant-time credentials, content type and size checks, schema validation, in-memory
     // dedupe. The handler is async, as users write them, and does nothing.
     create(buildPath) {
       const express = require('express');
-      const { innopaasWebhook } = loadBuild(buildPath);
       const app = express();
-      app.use('/webhook', innopaasWebhook({
-        userName: USER_NAME,
-        authorization: AUTHORIZATION,
-        on: { whatsapp_mo_message_received: async () => {} },
-      }));
+      app.use('/webhook', createWebhook(buildPath));
       return app;
+    },
+  },
+  {
+    key: 'innopaas-classes',
+    servesBuild: true,
+    label: '3c innopaasWebhook, app classes',
+    payload: 'innopaas',
+    // (3) mounted as (3) is, on a server that builds each request and response on Express's own
+    // prototypes (the README's first "Performance" recipe): Express then has no prototype to swap.
+    // Not part of the goals: shown beside them.
+    create(buildPath) {
+      const http = require('node:http');
+      const app = findContender('innopaas').create(buildPath);
+      // Plain constructor functions: Reflect.construct(…, Request) measured slower than (3) itself.
+      function Request(socket) {
+        http.IncomingMessage.call(this, socket);
+      }
+      Request.prototype = app.request;
+      function Response(req, options) {
+        http.ServerResponse.call(this, req, options);
+      }
+      Response.prototype = app.response;
+      return { listener: app, options: { IncomingMessage: Request, ServerResponse: Response } };
+    },
+  },
+  {
+    key: 'innopaas-node',
+    servesBuild: true,
+    label: '3n innopaasWebhook before Express',
+    payload: 'innopaas',
+    // (3) with the same options, given the webhook path before Express sees the request (the README's
+    // second "Performance" recipe): Express swaps the prototype of every request and response, which
+    // costs more than everything the middleware does (bench/README.md). Not part of the goals either.
+    create(buildPath) {
+      const express = require('express');
+      const app = express();
+      const webhook = createWebhook(buildPath);
+      return (req, res) => (req.url.split('?', 1)[0] === '/webhook' ? webhook(req, res) : app(req, res));
     },
   },
   {
@@ -186,8 +230,38 @@ export const contenders = [
   },
 ];
 
+/**
+ * Not in the default run; chosen with `--only`. (0s) is (0) with the one thing Express does to every
+ * request before any middleware: it swaps the prototype of the request and of the response for its own
+ * (`Object.setPrototypeOf(req, app.request)`). `--only 0,0s` shows what that alone costs (bench/README.md).
+ */
+export const extraContenders = [
+  {
+    key: 'node-http-swap',
+    label: '0s node:http + JSON.parse, prototypes swapped as Express does',
+    payload: 'innopaas',
+    create() {
+      const http = require('node:http');
+      // Express's chain: app.request → express.request → http.IncomingMessage.prototype (same for res).
+      const requestPrototype = Object.create(Object.create(http.IncomingMessage.prototype));
+      const responsePrototype = Object.create(Object.create(http.ServerResponse.prototype));
+      return (req, res) => {
+        Object.setPrototypeOf(req, requestPrototype);
+        Object.setPrototypeOf(res, responsePrototype);
+        const chunks = [];
+        req.on('data', (chunk) => chunks.push(chunk));
+        req.on('end', () => {
+          JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          answer(res);
+        });
+      };
+    },
+  },
+];
+
 export function findContender(key) {
-  const found = contenders.find((c) => c.key === key || c.label.startsWith(`${key} `));
-  if (!found) throw new Error(`Unknown contender ${key}. Known: ${contenders.map((c) => c.key).join(', ')}.`);
+  const all = [...contenders, ...extraContenders];
+  const found = all.find((c) => c.key === key || c.label.startsWith(`${key} `));
+  if (!found) throw new Error(`Unknown contender ${key}. Known: ${all.map((c) => c.key).join(', ')}.`);
   return found;
 }

@@ -40,7 +40,7 @@ export function goalChecks(results) {
   const [floor, handwritten, ours, line, octokit] = ['express-floor', 'express-handwritten', 'innopaas', 'line', 'octokit'].map(by);
   const line_ = (pass, text) => `${pass ? 'PASS' : 'MISS'}  ${text}`;
   const checks = [];
-  if (!ours) return ['n/a   contender (3) was not run'];
+  if (!ours) return ['n/a   contender (3) was not run', ...compareLine(results)];
   if (floor) checks.push(line_(ours.rps >= 0.85 * floor.rps, `(3) ≥ 0.85 × (1): ${int(ours.rps)} vs ${int(0.85 * floor.rps)} req/s (${(ours.rps / floor.rps).toFixed(2)}× the floor)`));
   if (handwritten) checks.push(line_(ours.rps >= 1.3 * handwritten.rps, `(3) ≥ 1.3 × (2): ${int(ours.rps)} vs ${int(1.3 * handwritten.rps)} req/s (${(ours.rps / handwritten.rps).toFixed(2)}×)`));
   if (line && octokit) {
@@ -67,11 +67,29 @@ export function goalChecks(results) {
       checks.push(`INFO  ${capacity ? 'CPU: ' : ''}ceiling: ${parts.join(', ')}`);
     }
   }
-  const compare = by('innopaas-compare');
-  if (compare) {
-    checks.push(`INFO  A/B: (3b) from --compare = ${(compare.rps / ours.rps).toFixed(3)}× (3) by req/s, ${(ours.cpuPerRequest / compare.cpuPerRequest).toFixed(3)}× by CPU (${compare.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req)`);
+  // Not goals either: the same middleware in the README's two "Performance" recipes.
+  const bare = by('node-http');
+  for (const [key, name] of [['innopaas-classes', '(3c) Express on its own classes'], ['innopaas-node', '(3n) ahead of Express']]) {
+    const recipe = by(key);
+    if (!recipe) continue;
+    const parts = [`${(recipe.rps / ours.rps).toFixed(2)}× (3)`];
+    if (floor) parts.push(`${(recipe.rps / floor.rps).toFixed(2)}× (1)`);
+    if (handwritten) parts.push(`${(recipe.rps / handwritten.rps).toFixed(2)}× (2)`);
+    if (bare) parts.push(`${(recipe.rps / bare.rps).toFixed(2)}× (0)`);
+    checks.push(`INFO  recipe ${name}: ${parts.join(', ')}; CPU ${recipe.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`);
   }
-  return checks;
+  return [...checks, ...compareLine(results)];
+}
+
+/** The A/B line of --compare: the build given to --compare against this one, same contender. */
+function compareLine(results) {
+  const compare = results.find((r) => r.contender.comparedKey);
+  const base = compare && results.find((r) => r.contender.key === compare.contender.comparedKey);
+  if (!base) return [];
+  const [a, b] = [base.contender.label.split(' ')[0], compare.contender.label.split(' ')[0]];
+  return [
+    `INFO  A/B: (${b}) from --compare = ${(compare.rps / base.rps).toFixed(3)}× (${a}) by req/s, ${(base.cpuPerRequest / compare.cpuPerRequest).toFixed(3)}× by CPU (${compare.cpuPerRequest.toFixed(1)} vs ${base.cpuPerRequest.toFixed(1)} µs/req)`,
+  ];
 }
 
 export function microTables(micro) {
@@ -99,7 +117,7 @@ const escapeXml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').re
 /** A horizontal bar chart of req/s per contender; ours highlighted. */
 export function barChart(results, info) {
   const width = 800;
-  const labelWidth = 250;
+  const labelWidth = 270;
   const barMax = width - labelWidth - 200; // room for the figures right of the longest bar
   const rowHeight = 30;
   const top = 46;
@@ -111,10 +129,11 @@ export function barChart(results, info) {
     const w = Math.max(1, Math.round((r.rps / max) * barMax));
     const ours = r.contender.key === 'innopaas';
     const reference = r.contender.key === 'minimal';
+    const recipe = r.contender.key === 'innopaas-node' || r.contender.key === 'innopaas-classes';
     const ratio = baseline ? ` · ${(r.rps / baseline.rps).toFixed(2)}× (2)` : '';
     return [
       `<text x="${labelWidth - 10}" y="${y + 19}" text-anchor="end">${escapeXml(r.contender.label)}</text>`,
-      `<rect x="${labelWidth}" y="${y + 5}" width="${w}" height="20" rx="3" fill="${ours ? '#1f9d55' : reference ? '#c9d1d9' : '#8a96a3'}"/>`,
+      `<rect x="${labelWidth}" y="${y + 5}" width="${w}" height="20" rx="3" fill="${ours ? '#1f9d55' : recipe ? '#7cc79a' : reference ? '#c9d1d9' : '#8a96a3'}"/>`,
       `<text x="${labelWidth + w + 8}" y="${y + 19}">${int(r.rps)} req/s${ratio}</text>`,
     ].join('\n  ');
   });

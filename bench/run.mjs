@@ -4,7 +4,7 @@
 //   npm run bench -- --quick            smoke run for CI (about 30 s); writes to bench/.cache/ only
 //   npm run bench -- --only 1,3         some contenders; writes to bench/.cache/ only
 //   options: --rounds N --duration S --warmup S --connections N --build PATH (contender 3 from another
-//   build) --compare PATH (contender 3 twice: this build and PATH) --load-only --pin auto|on|off; or the
+//   build) --compare PATH (contender 3, or 3c/3n if --only names it first, twice: this build and PATH) --load-only --pin auto|on|off; or the
 //   environment variables BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_PIN.
 //
 // Figures, not assertions: nothing here fails on a slow result. Only a failed request (non-2xx) or a
@@ -68,13 +68,15 @@ function stageBuild(indexPath, slot) {
   return `${folder}${basename(indexPath)}`;
 }
 
-// A/B: contender 3 once more, from another build, alternating with the others in every round.
+// A/B: the first chosen contender that serves a build of this package (3 unless --only names 3c or 3n
+// first) once more, from another build, alternating with the others in every round.
 if (flags.compare) {
   const comparePath = resolve(flags.compare);
   if (!existsSync(comparePath)) throw new Error(`--compare: ${comparePath} does not exist (a built dist/index.js).`);
   settings.buildPath = stageBuild(settings.buildPath ?? DEFAULT_BUILD, 'a');
-  const ours = findContender('innopaas');
-  const compare = { ...ours, key: 'innopaas-compare', serverKey: ours.key, label: '3b innopaasWebhook from --compare', buildPath: stageBuild(comparePath, 'b'), baseline: false };
+  const ours = chosen.find((contender) => contender.servesBuild) ?? findContender('innopaas');
+  const [number, ...rest] = ours.label.split(' ');
+  const compare = { ...ours, key: 'compare', comparedKey: ours.key, serverKey: ours.key, label: `${number}b ${rest.join(' ')} from --compare`, buildPath: stageBuild(comparePath, 'b'), baseline: false };
   chosen.splice(chosen.indexOf(ours) + 1, 0, compare);
 }
 // Only a complete, default run may replace the committed results.
@@ -141,6 +143,12 @@ product's event of the same size, with a valid HMAC-SHA256 signature computed pe
 can do (credentials, a bounded body read, JSON.parse, the event on \`req\`, an awaited async handler), without
 content-type checks, validation, dates or dedupe. What separates (3) from (R) is what those features cost;
 what separates (R) from (1) is reading and parsing the body at all.
+
+(3c) and (3n) are (3), same options, in the README's two "Performance" recipes: (3c) mounted as (3) is, on a
+server that builds each request and response on Express's own prototypes; (3n) given the webhook path by the
+node:http listener before Express sees the request. (1) to (5) and (R) all pay for Express swapping the prototype
+of every request and response, which alone costs more than the whole middleware: \`--only 0,0s\` shows it
+(bench/README.md).
 
 ### Goals (issue #7)
 

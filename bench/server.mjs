@@ -7,8 +7,9 @@ import { findContender } from './contenders.mjs';
 const [key, buildPath] = process.argv.slice(2);
 if (typeof process.send !== 'function') throw new Error('bench/server.mjs is started by bench/load.mjs, with an IPC channel.');
 
-const listener = await findContender(key).create(buildPath);
-const server = createServer(listener);
+// A contender answers its request listener, or { listener, options } for createServer(options, listener).
+const made = await findContender(key).create(buildPath);
+const server = typeof made === 'function' ? createServer(made) : createServer(made.options, made.listener);
 // Loopback only: the benchmark must never listen on a reachable interface.
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('disconnect', () => process.exit(0));
