@@ -40,7 +40,7 @@ export function goalChecks(results) {
   const [floor, handwritten, ours, line, octokit] = ['express-floor', 'express-handwritten', 'innopaas', 'line', 'octokit'].map(by);
   const line_ = (pass, text) => `${pass ? 'PASS' : 'MISS'}  ${text}`;
   const checks = [];
-  if (!ours) return ['n/a   contender (3) was not run', ...compareLine(results)];
+  if (!ours) return ['n/a   contender (3) was not run', ...express4Line(results), ...compareLine(results)];
   if (floor) checks.push(line_(ours.rps >= 0.85 * floor.rps, `(3) ≥ 0.85 × (1): ${int(ours.rps)} vs ${int(0.85 * floor.rps)} req/s (${(ours.rps / floor.rps).toFixed(2)}× the floor)`));
   if (handwritten) checks.push(line_(ours.rps >= 1.3 * handwritten.rps, `(3) ≥ 1.3 × (2): ${int(ours.rps)} vs ${int(1.3 * handwritten.rps)} req/s (${(ours.rps / handwritten.rps).toFixed(2)}×)`));
   if (line && octokit) {
@@ -78,7 +78,14 @@ export function goalChecks(results) {
     if (bare) parts.push(`${(recipe.rps / bare.rps).toFixed(2)}× (0)`);
     checks.push(`INFO  recipe ${name}: ${parts.join(', ')}; CPU ${recipe.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`);
   }
-  return [...checks, ...compareLine(results)];
+  return [...checks, ...express4Line(results), ...compareLine(results)];
+}
+
+/** The first recipe on Express 4 (`--only 3e4,3ce4`). */
+function express4Line(results) {
+  const [plain, classes] = ['innopaas-express4', 'innopaas-express4-classes'].map((key) => results.find((r) => r.contender.key === key));
+  if (!plain || !classes) return [];
+  return [`INFO  recipe on Express 4: (3ce4) = ${(classes.rps / plain.rps).toFixed(2)}× (3e4); CPU ${classes.cpuPerRequest.toFixed(1)} vs ${plain.cpuPerRequest.toFixed(1)} µs/req`];
 }
 
 /** The A/B line of --compare: the build given to --compare against this one, same contender. */
