@@ -123,6 +123,7 @@ export const contenders = [
   },
   {
     key: 'innopaas-classes',
+    recipe: 'Express on its own classes',
     servesBuild: true,
     label: '3c innopaasWebhook, app classes',
     payload: 'innopaas',
@@ -136,6 +137,7 @@ export const contenders = [
   },
   {
     key: 'innopaas-node',
+    recipe: 'ahead of Express',
     servesBuild: true,
     label: '3n innopaasWebhook before Express',
     payload: 'innopaas',

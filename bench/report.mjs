@@ -69,9 +69,8 @@ export function goalChecks(results) {
   }
   // Not goals either: the same middleware in the README's two "Performance" recipes.
   const bare = by('node-http');
-  for (const [key, name] of [['innopaas-classes', '(3c) Express on its own classes'], ['innopaas-node', '(3n) ahead of Express']]) {
-    const recipe = by(key);
-    if (!recipe) continue;
+  for (const recipe of results.filter((r) => r.contender.recipe)) {
+    const name = `(${recipe.contender.label.split(' ')[0]}) ${recipe.contender.recipe}`;
     const parts = [`${(recipe.rps / ours.rps).toFixed(2)}× (3)`];
     if (floor) parts.push(`${(recipe.rps / floor.rps).toFixed(2)}× (1)`);
     if (handwritten) parts.push(`${(recipe.rps / handwritten.rps).toFixed(2)}× (2)`);
@@ -136,7 +135,7 @@ export function barChart(results, info) {
     const w = Math.max(1, Math.round((r.rps / max) * barMax));
     const ours = r.contender.key === 'innopaas';
     const reference = r.contender.key === 'minimal';
-    const recipe = r.contender.key === 'innopaas-node' || r.contender.key === 'innopaas-classes';
+    const recipe = Boolean(r.contender.recipe);
     const ratio = baseline ? ` · ${(r.rps / baseline.rps).toFixed(2)}× (2)` : '';
     return [
       `<text x="${labelWidth - 10}" y="${y + 19}" text-anchor="end">${escapeXml(r.contender.label)}</text>`,

@@ -3,9 +3,10 @@
 //   npm run bench                       full run; writes bench/RESULTS.md and docs/bench.svg
 //   npm run bench -- --quick            smoke run for CI (about 30 s); writes to bench/.cache/ only
 //   npm run bench -- --only 1,3         some contenders; writes to bench/.cache/ only
-//   options: --rounds N --duration S --warmup S --connections N --build PATH (contender 3 from another
-//   build) --compare PATH (contender 3, or 3c/3n if --only names it first, twice: this build and PATH) --load-only --pin auto|on|off; or the
-//   environment variables BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_PIN.
+//   options: --rounds N --duration S --warmup S --connections N --build PATH (contenders 3, 3c and 3n
+//   from another build) --compare PATH (contender 3, or 3c/3n if --only names it first, twice: this
+//   build and PATH) --load-only --pin auto|on|off; or the environment variables BENCH_ROUNDS,
+//   BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_PIN.
 //
 // Figures, not assertions: nothing here fails on a slow result. Only a failed request (non-2xx) or a
 // crashed server makes the run exit non-zero, since then the numbers would measure the wrong thing.
