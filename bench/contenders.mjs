@@ -268,6 +268,17 @@ export const extraContenders = [
   },
 ];
 
+// (2) with the first recipe: the recipe spares every route the swap, not only the webhook (`--only 2,2c`).
+extraContenders.push({
+  key: 'express-handwritten-classes',
+  label: '2c hand-written Express route, app classes',
+  payload: 'innopaas',
+  create() {
+    const app = findContender('express-handwritten').create();
+    return { listener: app, options: ownClasses(app) };
+  },
+});
+
 // (3) and (3c) on Express 4, which many services still run: `--only 3e4,3ce4`.
 for (const [key, label, classes] of [
   ['innopaas-express4', '3e4 innopaasWebhook on Express 4', false],
