@@ -243,6 +243,8 @@ export const contenders = [
  * Not in the default run; chosen with `--only`. (0s) is (0) with the one thing Express does to every
  * request before any middleware: it swaps the prototype of the request and of the response for its own
  * (`Object.setPrototypeOf(req, app.request)`). `--only 0,0s` shows what that alone costs (bench/README.md).
+ * (2c) is (2) with the first recipe: it spares every route the swap, not only the webhook (`--only 2,2c`).
+ * (3e4) and (3ce4) are (3) and (3c) on Express 4, which many services still run (`--only 3e4,3ce4`).
  */
 export const extraContenders = [
   {
@@ -251,40 +253,30 @@ export const extraContenders = [
     payload: 'innopaas',
     create() {
       const http = require('node:http');
+      const plain = findContender('node-http').create();
       // Express's chain: app.request → express.request → http.IncomingMessage.prototype (same for res).
       const requestPrototype = Object.create(Object.create(http.IncomingMessage.prototype));
       const responsePrototype = Object.create(Object.create(http.ServerResponse.prototype));
       return (req, res) => {
         Object.setPrototypeOf(req, requestPrototype);
         Object.setPrototypeOf(res, responsePrototype);
-        const chunks = [];
-        req.on('data', (chunk) => chunks.push(chunk));
-        req.on('end', () => {
-          JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          answer(res);
-        });
+        plain(req, res);
       };
     },
   },
-];
-
-// (2) with the first recipe: the recipe spares every route the swap, not only the webhook (`--only 2,2c`).
-extraContenders.push({
-  key: 'express-handwritten-classes',
-  label: '2c hand-written Express route, app classes',
-  payload: 'innopaas',
-  create() {
-    const app = findContender('express-handwritten').create();
-    return { listener: app, options: ownClasses(app) };
+  {
+    key: 'express-handwritten-classes',
+    label: '2c hand-written Express route, app classes',
+    payload: 'innopaas',
+    create() {
+      const app = findContender('express-handwritten').create();
+      return { listener: app, options: ownClasses(app) };
+    },
   },
-});
-
-// (3) and (3c) on Express 4, which many services still run: `--only 3e4,3ce4`.
-for (const [key, label, classes] of [
-  ['innopaas-express4', '3e4 innopaasWebhook on Express 4', false],
-  ['innopaas-express4-classes', '3ce4 innopaasWebhook on Express 4, app classes', true],
-]) {
-  extraContenders.push({
+  ...[
+    ['innopaas-express4', '3e4 innopaasWebhook on Express 4', false],
+    ['innopaas-express4-classes', '3ce4 innopaasWebhook on Express 4, app classes', true],
+  ].map(([key, label, classes]) => ({
     key,
     servesBuild: true,
     label,
@@ -295,8 +287,8 @@ for (const [key, label, classes] of [
       app.use('/webhook', createWebhook(buildPath));
       return classes ? { listener: app, options: ownClasses(app) } : app;
     },
-  });
-}
+  })),
+];
 
 export function findContender(key) {
   const all = [...contenders, ...extraContenders];
