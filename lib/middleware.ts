@@ -62,7 +62,7 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
   }
 
   readBody(done: BodyCallback): void {
-    readNodeBody(this.req, this.limit, this.bodyTimeoutMs, done);
+    readNodeBody(this.req, this.headers, this.limit, this.bodyTimeoutMs, done);
   }
 
   headerValues(name: 'username' | 'authorization'): string | string[] | undefined {
@@ -83,15 +83,22 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
   }
 }
 
+/**
+ * Under Express every request and response has a hidden class of its own (Express swaps their
+ * prototypes), so each property read here misses V8's caches and walks the prototype chain: the success
+ * path reads as few as it can (bench/README.md, "What a property read costs").
+ */
 function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessage): void {
-  if (res.headersSent || res.writableEnded) return;
+  // A response that has ended has sent its headers: `headersSent` alone tells whether it is too late.
+  if (res.headersSent) return;
   res.statusCode = outcome.status;
   res.setHeader('Content-Type', outcome.contentType);
   // No Content-Length here: res.end(body) sets it, without a second byte count.
   if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
   // An answer given before the body was read in full (401, 413, 408…) closes the connection: otherwise
-  // Node would read and discard the rest of a large or slow body to keep the connection alive.
-  if (outcome.status === 408 || (req !== undefined && !req.complete)) res.setHeader('Connection', 'close');
+  // Node would read and discard the rest of a large or slow body to keep the connection alive. Every
+  // 2xx answer comes after the whole body, so only the others ask.
+  if (outcome.status === 408 || (outcome.status >= 300 && req !== undefined && !req.complete)) res.setHeader('Connection', 'close');
   res.end(outcome.body);
 }
 
