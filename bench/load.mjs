@@ -62,13 +62,20 @@ export function unpinLoadGenerator() {
  */
 const SERVER_FLAGS = ['--no-memory-reducer'];
 
-/** Starts the contender's server in a child process; resolves once it listens. */
-export async function startServer(contender, { buildPath, execArgv = [], pin = false } = {}) {
+/**
+ * Starts the contender's server in a child process; resolves once it listens. `wrapper` runs Node under
+ * another program (bench/instructions.mjs: `['valgrind', '--tool=callgrind', …]`), with a longer start-up.
+ */
+export async function startServer(contender, { buildPath, execArgv = [], pin = false, wrapper } = {}) {
   // `serverKey`: a contender run twice (bench/run.mjs --compare) serves the same code from another build.
   const args = [contender.serverKey ?? contender.key, ...(buildPath ? [buildPath] : [])];
-  const child = fork(SERVER, args, { execArgv: [...SERVER_FLAGS, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const nodeArgs = [...SERVER_FLAGS, ...execArgv];
+  const options = wrapper
+    ? { execPath: wrapper[0], execArgv: [...wrapper.slice(1), process.execPath, ...nodeArgs] }
+    : { execArgv: nodeArgs };
+  const child = fork(SERVER, args, { ...options, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   if (pin) pinTo(child.pid, cpus[1]);
-  const timer = setTimeout(() => child.kill(), START_TIMEOUT_MS);
+  const timer = setTimeout(() => child.kill(), wrapper ? 20 * START_TIMEOUT_MS : START_TIMEOUT_MS);
   const [message] = await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {
@@ -77,6 +84,7 @@ export async function startServer(contender, { buildPath, execArgv = [], pin = f
   ]).finally(() => clearTimeout(timer));
   return {
     port: message.port,
+    pid: child.pid,
     /** The child's CPU time so far, user + system, in microseconds. */
     async cpu() {
       child.send('cpu');
@@ -99,14 +107,16 @@ export async function startServer(contender, { buildPath, execArgv = [], pin = f
  * One autocannon run. Latency is recorded from each response's own timing (fractional ms) rather than
  * from autocannon's histogram, which rounds to whole milliseconds: too coarse at ~1 ms latencies.
  */
-export async function loadOnce(server, payload, { seconds, connections }) {
+export async function loadOnce(server, payload, { seconds, connections, amount }) {
   const build = requestFactories[payload];
   const latencies = [];
   const cpuBefore = await server.cpu();
   const instance = autocannon({
     url: `http://127.0.0.1:${server.port}`,
     connections,
-    duration: seconds,
+    // A number of requests instead of a duration (bench/instructions.mjs); no time limit then, since a
+    // server under Valgrind answers a hundred times slower.
+    ...(amount ? { amount, timeout: 120 } : { duration: seconds }),
     requests: [
       {
         method: 'POST',

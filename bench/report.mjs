@@ -67,6 +67,14 @@ export function goalChecks(results) {
       checks.push(`INFO  ${capacity ? 'CPU: ' : ''}ceiling: ${parts.join(', ')}`);
     }
   }
+  // Not a goal: the CPU each contender adds to the Express floor, which every Express contender pays
+  // alike (most of it for the prototype swap, bench/README.md): what each middleware itself costs.
+  if (floor) {
+    const above = (r) => r.cpuPerRequest - floor.cpuPerRequest;
+    const others = [['(2)', handwritten], ['(R)', reference], ['(4)', line], ['(5)', octokit]].filter(([, r]) => r);
+    const parts = others.map(([name, r]) => `${name} ${above(r).toFixed(1)} (${(above(r) / above(ours)).toFixed(2)}× (3)'s)`);
+    checks.push(`INFO  CPU above the floor, µs/req: (3) ${above(ours).toFixed(1)}; ${parts.join(', ')}`);
+  }
   // Not goals either: the same middleware in the README's two "Performance" recipes.
   const bare = by('node-http');
   for (const recipe of results.filter((r) => r.contender.recipe)) {
