@@ -167,7 +167,7 @@ function readStream(req: IncomingMessage, headers: IncomingHttpHeaders, limit: n
     else (chunks ??= [first]).push(chunk);
   };
   const timer = setTimeout(() => finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` })), timeoutMs);
-  // \`on\` looked up once, not four times: under Express each lookup is a walk of the prototype chain.
+  // `on` looked up once, not four times: under Express each lookup is a walk of the prototype chain.
   const on = req.on;
   on.call(req, 'data', onData);
   on.call(req, 'end', () => {
