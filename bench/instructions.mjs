@@ -101,6 +101,7 @@ async function measure({ contender, buildPath: build, compare }, index) {
   try {
     await run(settings.warmup);
     const perRequest = [];
+    const files = [];
     for (let window = 1; window <= settings.windows; window++) {
       execFileSync('callgrind_control', ['--zero', String(server.pid)], { stdio: 'ignore' });
       await run(settings.requests);
@@ -109,9 +110,10 @@ async function measure({ contender, buildPath: build, compare }, index) {
       // callgrind writes the dump when the server next runs; wait for it.
       for (let tries = 0; !existsSync(file) && tries < 600; tries++) await new Promise((done) => setTimeout(done, 100));
       perRequest.push(dumpTotal(file) / settings.requests);
+      files.push(file);
       console.log(`  ${name}: window ${window}: ${Math.round(perRequest.at(-1)).toLocaleString('en-US')} instructions a request`);
     }
-    return { name, label: compare ? `${contender.label} (from --compare)` : contender.label, perRequest };
+    return { name, label: compare ? `${contender.label} (from --compare)` : contender.label, perRequest, files };
   } finally {
     await server.stop();
   }
@@ -135,3 +137,42 @@ console.log(`
 ${rows.join('\n')}
 
 Figure: median of windows 2–${settings.windows}. Dumps in ${readdirSync(outDir).length ? 'bench/.cache/instructions/' : '(none)'} (callgrind_annotate reads them).`);
+
+/**
+ * Instructions a request by function (self cost) in one dump, from callgrind_annotate. Code that V8
+ * compiled at run time has no symbol (an address: left out), and the frames that every instruction runs
+ * under (main, the event loop, thread starts) are left out too: what remains names V8's runtime and
+ * builtins, the garbage collector, Node's C++ and libc.
+ */
+function byFunction(file) {
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const costs = new Map();
+  for (const line of text.split('\n')) {
+    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.+)$/.exec(line);
+    if (!match) continue;
+    const name = match[2].replace(/ \[[^\]]*\]$/, '').replace(/^\?\?\?:/, '');
+    if (/^0x[0-9a-f]+$/.test(name) || /PROGRAM TOTALS|main|libc_start|SpinEventLoop|node::Start|NodeMainInstance|start_thread|clone|0x0000/.test(name)) continue;
+    costs.set(name, (costs.get(name) ?? 0) + Number(match[1].replaceAll(',', '')) / settings.requests);
+  }
+  return costs;
+}
+
+// Where the first two contenders differ, by function, in the window nearest each one's figure.
+if (results.length >= 2) {
+  const nearest = (result) => {
+    const figure = steady(result);
+    let best = 0;
+    result.perRequest.forEach((value, i) => {
+      if (i > 0 && Math.abs(value - figure) < Math.abs(result.perRequest[best] - figure)) best = i;
+    });
+    return result.files[best];
+  };
+  const [a, b] = [byFunction(nearest(results[0])), byFunction(nearest(results[1]))];
+  const names = new Set([...a.keys(), ...b.keys()]);
+  const differences = [...names].map((name) => [name, (b.get(name) ?? 0) - (a.get(name) ?? 0)]).sort((x, y) => y[1] - x[1]);
+  const show = (list) => list.map(([name, d]) => `  ${(d > 0 ? '+' : '') + Math.round(d).toLocaleString('en-US')}`.padEnd(12) + name.slice(0, 110)).join('\n');
+  console.log(`\nBy function, instructions a request of "${results[1].label}" minus "${results[0].label}" (named code only):
+${show(differences.slice(0, 10).filter(([, d]) => d > 0))}
+  …
+${show(differences.slice(-10).filter(([, d]) => d < 0))}`);
+}
