@@ -151,7 +151,7 @@ function byFunction(file) {
     const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.+)$/.exec(line);
     if (!match) continue;
     const name = match[2].replace(/ \[[^\]]*\]$/, '').replace(/^\?\?\?:/, '');
-    if (/^0x[0-9a-f]+$/.test(name) || /PROGRAM TOTALS|main|libc_start|SpinEventLoop|node::Start|NodeMainInstance|start_thread|clone|0x0000/.test(name)) continue;
+    if (/^0x[0-9a-f]+('\d+)?$/.test(name) || /PROGRAM TOTALS|^main$|\(below main\)|libc_start|SpinEventLoopInternal|node::Start\(|NodeMainInstance::Run|:start_thread$|:clone$/.test(name)) continue;
     costs.set(name, (costs.get(name) ?? 0) + Number(match[1].replaceAll(',', '')) / settings.requests);
   }
   return costs;
