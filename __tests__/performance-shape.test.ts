@@ -1,0 +1,136 @@
+import * as http from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import type { RequestHandler } from 'express';
+import request from 'supertest';
+import { innopaasWebhook } from '../lib';
+import { shareShape } from '../lib/shape';
+import { AUTH, USER, credentials, expressVersions, textEvent } from './helpers/app';
+
+/**
+ * lib/shape.ts: under Express the middleware moves req and res to V8's dictionary mode, so that the
+ * property reads after it hit V8's caches. These tests hold the two halves of that promise: nothing a
+ * user can see changes, and the change happens where it pays (Express) and nowhere else.
+ */
+
+// V8's own test hook, to ask whether an object still has fast properties; on for this worker only.
+setFlagsFromString('--allow-natives-syntax');
+const hasFastProperties = new Function('object', 'return %HasFastProperties(object)') as (object: object) => boolean;
+
+interface Seen {
+  keysBefore: (string | symbol)[];
+  keysInHandler: (string | symbol)[];
+  resKeysBefore: (string | symbol)[];
+  resKeysInHandler: (string | symbol)[];
+  fastBefore: [boolean, boolean];
+  fastInHandler: [boolean, boolean];
+  locals: unknown;
+}
+
+describe.each(expressVersions)('request and response shapes under %s', (_name, express) => {
+  const seen: Seen[] = [];
+  let pending: Partial<Seen> = {};
+  const app = express();
+  app.use((req, res, next) => {
+    res.locals.marker = 'kept';
+    pending = {
+      keysBefore: Reflect.ownKeys(req),
+      resKeysBefore: Reflect.ownKeys(res),
+      fastBefore: [hasFastProperties(req), hasFastProperties(res)],
+    };
+    next();
+  });
+  app.use(
+    '/webhook',
+    innopaasWebhook({
+      userName: USER,
+      authorization: AUTH,
+      on: {
+        whatsapp_mo_message_received: (_event, req) => {
+          const res = (req as unknown as { res: http.ServerResponse & { locals: unknown } }).res;
+          seen.push({
+            ...(pending as Seen),
+            keysInHandler: Reflect.ownKeys(req),
+            resKeysInHandler: Reflect.ownKeys(res),
+            fastInHandler: [hasFastProperties(req), hasFastProperties(res)],
+            locals: { ...(res.locals as object) },
+          });
+        },
+      },
+    }) as unknown as RequestHandler,
+  );
+
+  test('the handler sees the keys it had, in their order, and none of the middleware\'s own', async () => {
+    await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
+    const last = seen.at(-1) as Seen;
+    // Node adds its own bookkeeping while the body is read (listener counts); what was there stays in order.
+    const kept = (now: (string | symbol)[], before: (string | symbol)[]) => now.filter((key) => before.includes(key));
+    expect(kept(last.keysInHandler, last.keysBefore)).toEqual(last.keysBefore);
+    expect(kept(last.resKeysInHandler, last.resKeysBefore)).toEqual(last.resKeysBefore);
+    expect(last.keysInHandler).toContain('innopaasEvent');
+    const ours = (keys: (string | symbol)[]) => keys.filter((key) => String(key).includes('innopaas-webhook'));
+    expect([...ours(last.keysInHandler), ...ours(last.resKeysInHandler)]).toEqual([]);
+    expect(last.locals).toEqual({ marker: 'kept' });
+  });
+
+  test('Express\'s swapped req and res leave fast mode before the handler runs', async () => {
+    await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
+    const last = seen.at(-1) as Seen;
+    // Fast (one hidden class per request) as Express hands them over; shared dictionary mode after.
+    expect(last.fastBefore).toEqual([true, true]);
+    expect(last.fastInHandler).toEqual([false, false]);
+  });
+
+  test('every answer still goes out whole: errors, duplicates and success', async () => {
+    await request(app).post('/webhook').set({ UserName: USER, Authorization: 'wrong' }).send(textEvent()).expect(401);
+    const event = textEvent();
+    await request(app).post('/webhook').set(credentials).send(event).expect(200, { received: true });
+    const again = await request(app).post('/webhook').set(credentials).send(event).expect(200);
+    expect(again.body).toEqual({ received: true, duplicate: true });
+  });
+});
+
+describe('a plain node:http server', () => {
+  test('keeps fast properties: its requests share hidden classes already', async () => {
+    const fast: boolean[][] = [];
+    const middleware = innopaasWebhook({
+      userName: USER,
+      authorization: AUTH,
+      on: {
+        whatsapp_mo_message_received: (_event, req) => {
+          fast.push([hasFastProperties(req)]);
+        },
+      },
+    });
+    const server = http.createServer((req, res) => middleware(req, res));
+    await request(server).post('/webhook').set(credentials).send(textEvent()).expect(200);
+    expect(fast).toEqual([[true]]);
+  });
+});
+
+describe('shareShape', () => {
+  test('leaves no key behind, and takes a frozen object or a throwing proxy in its stride', () => {
+    const prototype = { inherited: true };
+    const plain = Object.assign(Object.create(prototype) as Record<string, unknown>, { a: 1, b: 2 });
+    shareShape(plain, Object.prototype);
+    expect(Reflect.ownKeys(plain)).toEqual(['a', 'b']);
+    expect(hasFastProperties(plain)).toBe(false);
+
+    const frozen = Object.freeze(Object.assign(Object.create(prototype) as object, { a: 1 }));
+    expect(() => shareShape(frozen, Object.prototype)).not.toThrow();
+    expect(Reflect.ownKeys(frozen)).toEqual(['a']);
+
+    const hostile = new Proxy(Object.create(prototype) as object, {
+      set: () => {
+        throw new Error('no');
+      },
+      deleteProperty: () => {
+        throw new Error('no');
+      },
+    });
+    expect(() => shareShape(hostile, Object.prototype)).not.toThrow();
+
+    const stock = Object.assign(Object.create(prototype) as object, { a: 1 });
+    shareShape(stock, prototype);
+    expect(hasFastProperties(stock)).toBe(true);
+  });
+});
