@@ -70,38 +70,15 @@ const CONSUMED = 1;
 const ABORTED = 2;
 type StreamStand = typeof UNREAD | typeof CONSUMED | typeof ABORTED;
 
-/** The three flags of Node's stream state that the public getters `readableEnded`, `readableDidRead` and `destroyed` return. */
-interface StreamFlags {
-  endEmitted?: unknown;
-  dataEmitted?: unknown;
-  destroyed?: unknown;
-}
-
 /**
- * Where the stream stands, read from Node's stream state object when the request has one of the known
- * shape, else from the public getters (a request object that is not a Node stream).
- *
- * Why not the getters always: Express swaps the prototype of every request, which gives each request a
- * hidden class of its own, so every property read on `req` misses V8's caches, and a getter found five
- * prototypes up costs a walk of the chain each time. One read of the state object (an own property with
- * a stable class of its own) replaces three such walks (bench/README.md, "What a property read costs").
+ * Where the stream stands, from its public getters. An earlier build read Node's `_readableState` instead,
+ * to spare three prototype-chain walks under Express; since the middleware puts `req` in dictionary mode
+ * first (lib/shape.ts), the getters cost the same (bench/README.md, "What a property read costs").
  */
 function streamOf(req: IncomingMessage): StreamStand {
-  const state = (req as { _readableState?: StreamFlags })._readableState;
-  let ended: unknown;
-  let didRead: unknown;
-  let destroyed: unknown;
-  if (typeof state === 'object' && state !== null && typeof state.endEmitted === 'boolean' && typeof state.dataEmitted === 'boolean' && typeof state.destroyed === 'boolean') {
-    ended = state.endEmitted;
-    didRead = state.dataEmitted;
-    destroyed = state.destroyed;
-  } else {
-    ended = req.readableEnded;
-    didRead = req.readableDidRead;
-    destroyed = req.destroyed;
-  }
-  if (destroyed && !ended) return ABORTED;
-  return ended || didRead ? CONSUMED : UNREAD;
+  const ended = req.readableEnded;
+  if (req.destroyed && !ended) return ABORTED;
+  return ended || req.readableDidRead ? CONSUMED : UNREAD;
 }
 
 const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
@@ -111,9 +88,8 @@ const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwn
  * limit), a body parser (its `req.body`), or a serverless platform's `req.rawBody`. A callback, not a
  * promise: the request path creates no promise of its own (bench/, issue #7).
  *
- * `headers` are the request's headers, already read by the caller: each read of `req.headers` is a
- * prototype-chain walk under Express. `rawBody` is looked up as an own property (platforms assign it),
- * which costs no walk of the chain when it is absent, as it is on every request of a plain server.
+ * `headers` are the request's headers, already read by the caller. `rawBody` is taken only as the
+ * request's own property, where platforms and `verify` callbacks assign it.
  */
 export function readNodeBody(req: IncomingMessage, headers: IncomingHttpHeaders, limit: number, timeoutMs: number, done: BodyCallback): void {
   const carrier = req as BodyCarrier;
@@ -167,20 +143,18 @@ function readStream(req: IncomingMessage, headers: IncomingHttpHeaders, limit: n
     else (chunks ??= [first]).push(chunk);
   };
   const timer = setTimeout(() => finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` })), timeoutMs);
-  // `on` looked up once, not four times: under Express each lookup is a walk of the prototype chain.
-  const on = req.on;
-  on.call(req, 'data', onData);
-  on.call(req, 'end', () => {
+  req.on('data', onData);
+  req.on('end', () => {
     if (expected !== -1 && received !== expected) {
       finish(new InnopaasWebhookError('request_aborted', { detail: 'The body is shorter or longer than its Content-Length.' }));
     } else finish(null);
   });
   // Every request emits `close` once answered: the error is built only when it still means something
   // (an Error captures a stack trace, which cost more than the rest of the body stage together).
-  on.call(req, 'error', (cause: unknown) => {
+  req.on('error', (cause: unknown) => {
     if (!settled) finish(new InnopaasWebhookError('request_aborted', { detail: 'The body could not be read.', cause }));
   });
-  on.call(req, 'close', () => {
+  req.on('close', () => {
     if (!settled) finish(new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was complete.' }));
   });
 }
