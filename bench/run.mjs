@@ -141,15 +141,17 @@ ${table}
 (2) is what users write today: \`express.json()\` and two \`===\` header checks. (4) and (5) receive their own
 product's event of the same size, with a valid HMAC-SHA256 signature computed per request by the client.
 (R) is no product but a reference written in bench/contenders.mjs: the least a receiver with (3)'s contract
-can do (credentials, a bounded body read, JSON.parse, the event on \`req\`, an awaited async handler), without
-content-type checks, validation, dates or dedupe. What separates (3) from (R) is what those features cost;
-what separates (R) from (1) is reading and parsing the body at all.
+can do (req and res in dictionary mode as (3) puts them, credentials, a bounded body read, JSON.parse, the
+event on \`req\`, an awaited async handler), without content-type checks, validation, dates or dedupe. What
+separates (3) from (R) is what those features cost. (1d) is the floor (1) with that same first step: under
+Express it gives every request a hidden class shared with the others again (lib/shape.ts, bench/README.md),
+so a middleware that takes it can beat (1), and (1d) is the floor such a middleware has.
 
 (3c) and (3n) are (3), same options, in the README's two "Performance" recipes: (3c) mounted as (3) is, on a
 server that builds each request and response on Express's own prototypes; (3n) given the webhook path by the
-node:http listener before Express sees the request. (1) to (5) and (R) all pay for Express swapping the prototype
-of every request and response, which alone costs more than the whole middleware: \`--only 0,0s\` shows it
-(bench/README.md).
+node:http listener before Express sees the request. Every Express contender pays for Express swapping the
+prototype of every request and response (\`--only 0,0s\` shows what the swap alone costs, bench/README.md);
+(1d), (3) and (R) win back the larger part of it, after Express's own work on the request, with dictionary mode.
 
 ### Goals (issue #7)
 
