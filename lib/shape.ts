@@ -11,7 +11,7 @@
  * from then on those reads hit the caches again. The two properties are this module's own symbols, gone
  * when it returns: no key, value or order a user can see changes.
  *
- * Measured with `node bench/instructions.mjs`: 589,000 → 425,000 instructions a request for (3) under
+ * Measured with `node bench/instructions.mjs`: 585,200 → 426,600 instructions a request for (3) under
  * Express, req and res each worth about half. An object that still has Node's own prototype (a plain
  * `node:http` server, or the middleware served before Express) keeps its fast shape: its hidden classes
  * are shared already, and the change would cost it a third more.
