@@ -75,7 +75,7 @@ describe.each(expressVersions)('request and response shapes under %s', (_name, e
   test('Express\'s swapped req and res leave fast mode before the handler runs', async () => {
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     const last = seen.at(-1) as Seen;
-    // Fast (one hidden class per request) as Express hands them over; shared dictionary mode after.
+    // Fast (one hidden class per request) as Express hands them over; dictionary mode after (shared across requests in nearly every process, lib/shape.ts).
     expect(last.fastBefore).toEqual([true, true]);
     expect(last.fastInHandler).toEqual([false, false]);
   });
