@@ -4,10 +4,13 @@
 // wall time is given too. A round runs every kind of child once, in rotating order, and differences
 // are taken within a round, so that a busy moment of the machine falls on both sides of one.
 //   node bench/startup.mjs [--quick] [--json]
-//   node bench/startup.mjs --child <mode>          (one measured process; modes below)
+//   node bench/startup.mjs --compare PATH           (an A/B: this build's cost against the one at PATH)
+//   node bench/startup.mjs --child <mode> [PATH]   (one measured process; modes below)
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { loadBuild } from './contenders.mjs';
 import { AUTHORIZATION, USER_NAME } from './payloads.mjs';
 import { median } from './stats.mjs';
@@ -25,8 +28,8 @@ const BUILD = '../dist/index.js';
 const MODES = {
   express: { measure() {} },
   middleware: {
-    measure(require) {
-      require(BUILD).innopaasWebhook({ userName: USER_NAME, authorization: AUTHORIZATION, on: { whatsapp_mo_message_received: async () => {} } });
+    measure(require, _prepared, build = BUILD) {
+      require(build).innopaasWebhook({ userName: USER_NAME, authorization: AUTHORIZATION, on: { whatsapp_mo_message_received: async () => {} } });
     },
   },
   'ajv-runtime': {
@@ -39,19 +42,19 @@ const MODES = {
   },
 };
 
-function child(mode) {
+function child(mode, build) {
   const require = createRequire(import.meta.url);
   const { setup, measure } = MODES[mode];
   require('express');
   const prepared = setup?.(require);
   const start = process.hrtime.bigint();
-  measure(require, prepared);
+  measure(require, prepared, build);
   process.stdout.write(JSON.stringify({ ms: Number(process.hrtime.bigint() - start) / 1e6 }));
 }
 
-function spawnChild(mode) {
+function spawnChild(mode, build) {
   const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, [SELF, '--child', mode], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [SELF, '--child', mode, ...(build ? [build] : [])], { encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
   if (run.status !== 0) throw new Error(`startup child (${mode}) failed: ${run.stderr}`);
   return { ...JSON.parse(run.stdout), wall };
@@ -72,10 +75,30 @@ export function runStartup({ quick = false } = {}) {
   return { rounds, ...Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)])) };
 }
 
+/**
+ * An A/B of two builds: in each round a child of each (order alternating) times require + create, and the
+ * round's difference is taken; medians over the rounds. Only the package's own cost differs between them.
+ */
+function compareStartup(other, { quick = false } = {}) {
+  const rounds = quick ? 7 : 31;
+  const builds = { this: fileURLToPath(new URL(BUILD, import.meta.url)), other: resolve(other) };
+  loadBuild(builds.other);
+  const samples = { this: [], other: [], difference: [] };
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? ['this', 'other'] : ['other', 'this'];
+    const run = Object.fromEntries(order.map((name) => [name, spawnChild('middleware', builds[name]).ms]));
+    samples.this.push(run.this);
+    samples.other.push(run.other);
+    samples.difference.push(run.this - run.other);
+  }
+  return { rounds, otherBuild: builds.other, ...Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)])) };
+}
+
 if (process.argv[2] === '--child') {
-  child(process.argv[3]);
+  child(process.argv[3], process.argv[4]);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = runStartup({ quick: process.argv.includes('--quick') });
-  if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(result));
+  const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, compare: { type: 'string' } } });
+  const result = flags.compare ? compareStartup(flags.compare, flags) : runStartup(flags);
+  if (flags.json) process.stdout.write(JSON.stringify(result));
   else console.log(result);
 }

@@ -1,4 +1,3 @@
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InnopaasWebhookError, type ValidationProblem } from './errors';
 import { EVENT_TYPE_ALIASES, EVENT_TYPES } from './events';
 import * as generated from './validation/generated';
@@ -7,41 +6,57 @@ import { INBOUND_TYPE } from './validation/schemas';
 /** How many problems a 400 lists at most: enough to fix a payload, bounded for hostile ones. */
 export const MAX_LISTED_PROBLEMS = 20;
 
+/**
+ * What the middleware needs of a validator: a verdict, and after a refusal the failed checks with their
+ * instance path and message. A function compiled by ajv has that shape; so have the generated ones,
+ * which record only that much of each failed check (lib/validation/runtime.ts).
+ */
+export interface Validate {
+  (data: unknown): boolean;
+  errors?: readonly { instancePath: string; keyword: string; message?: string }[] | null;
+}
+
 export interface Validators {
-  envelope: ValidateFunction;
+  envelope: Validate;
   /** By event type (aliases included). Inbound messages: the common fields only. */
-  bodies: ReadonlyMap<string, ValidateFunction>;
+  bodies: ReadonlyMap<string, Validate>;
   /** By inbound message type: what that type adds to the common fields. */
-  inbound: ReadonlyMap<string, ValidateFunction>;
+  inbound: ReadonlyMap<string, Validate>;
 }
 
 let loaded: Validators | undefined;
 
 /**
  * The validators, generated ahead of time by ajv from the schemas of lib/events (see
- * lib/validation/schemas.ts): start-up loads functions, compiles nothing. Maps, not object lookups,
- * so that a `type` of "constructor" or "__proto__" finds nothing.
+ * lib/validation/schemas.ts): start-up loads functions, compiles nothing.
  */
 export function getValidators(): Validators {
-  if (loaded) return loaded;
-  const all = generated as unknown as Record<string, ValidateFunction>;
+  loaded ??= buildValidators(generated as unknown as Record<string, Validate>);
+  return loaded;
+}
+
+/**
+ * Files validators by what they check, from a record named as lib/validation/schemas.ts names them:
+ * the generated module, or (in the tests) the same schemas compiled by ajv. Maps, not object lookups,
+ * so that a `type` of "constructor" or "__proto__" finds nothing.
+ */
+export function buildValidators(all: Readonly<Record<string, Validate>>): Validators {
   const pick = (name: string) => {
     const validate = all[name];
     if (!validate) throw new Error(`innopaas-webhook: generated validator ${name} is missing; run npm run generate`);
     return validate;
   };
-  const bodies = new Map<string, ValidateFunction>();
+  const bodies = new Map<string, Validate>();
   for (const type of EVENT_TYPES) bodies.set(type, pick(type === INBOUND_TYPE ? 'mo_base' : `body_${type}`));
-  for (const [alias, canonical] of Object.entries(EVENT_TYPE_ALIASES)) bodies.set(alias, bodies.get(canonical) as ValidateFunction);
-  const inbound = new Map<string, ValidateFunction>();
+  for (const [alias, canonical] of Object.entries(EVENT_TYPE_ALIASES)) bodies.set(alias, bodies.get(canonical) as Validate);
+  const inbound = new Map<string, Validate>();
   for (const name of Object.keys(all)) {
     if (name.startsWith('mo_') && name !== 'mo_base') inbound.set(name.slice(3), pick(name));
   }
-  loaded = { envelope: pick('envelope'), bodies, inbound };
-  return loaded;
+  return { envelope: pick('envelope'), bodies, inbound };
 }
 
-function toProblems(errors: ErrorObject[] | null | undefined, prefix: string, into: ValidationProblem[] = []): ValidationProblem[] {
+function toProblems(errors: Validate['errors'], prefix: string, into: ValidationProblem[] = []): ValidationProblem[] {
   for (const error of errors ?? []) {
     if (into.length === MAX_LISTED_PROBLEMS) break;
     into.push({ path: prefix + error.instancePath, message: error.message ?? error.keyword });
