@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import type { RequestHandler } from 'express';
@@ -16,7 +17,17 @@ import { AUTH, USER, credentials, expressVersions, textEvent } from './helpers/a
 setFlagsFromString('--allow-natives-syntax');
 const hasFastProperties = new Function('object', 'return %HasFastProperties(object)') as (object: object) => boolean;
 
+/** Each own key with its attributes (enumerable, writable, configurable; accessors marked). */
+function attributes(object: object): string[] {
+  return Reflect.ownKeys(object).map((key) => {
+    const d = Object.getOwnPropertyDescriptor(object, key) as PropertyDescriptor;
+    return `${String(key)}:${d.enumerable ? 'e' : '-'}${'value' in d ? (d.writable ? 'w' : '-') : 'a'}${d.configurable ? 'c' : '-'}`;
+  });
+}
+
 interface Seen {
+  attributesBefore: [string[], string[]];
+  attributesInHandler: [string[], string[]];
   keysBefore: (string | symbol)[];
   keysInHandler: (string | symbol)[];
   resKeysBefore: (string | symbol)[];
@@ -35,6 +46,7 @@ describe.each(expressVersions)('request and response shapes under %s', (_name, e
     pending = {
       keysBefore: Reflect.ownKeys(req),
       resKeysBefore: Reflect.ownKeys(res),
+      attributesBefore: [attributes(req), attributes(res)],
       fastBefore: [hasFastProperties(req), hasFastProperties(res)],
     };
     next();
@@ -51,6 +63,7 @@ describe.each(expressVersions)('request and response shapes under %s', (_name, e
             ...(pending as Seen),
             keysInHandler: Reflect.ownKeys(req),
             resKeysInHandler: Reflect.ownKeys(res),
+            attributesInHandler: [attributes(req), attributes(res)],
             fastInHandler: [hasFastProperties(req), hasFastProperties(res)],
             locals: { ...(res.locals as object) },
           });
@@ -70,6 +83,11 @@ describe.each(expressVersions)('request and response shapes under %s', (_name, e
     const ours = (keys: (string | symbol)[]) => keys.filter((key) => String(key).includes('innopaas-webhook'));
     expect([...ours(last.keysInHandler), ...ours(last.resKeysInHandler)]).toEqual([]);
     expect(last.locals).toEqual({ marker: 'kept' });
+    // Every key that was there keeps its attributes: the step reconfigures one and restores it (lib/shape.ts).
+    for (const [i, before] of last.attributesBefore.entries()) {
+      const now = last.attributesInHandler[i] as string[];
+      expect(now.filter((entry) => before.includes(entry))).toEqual(before);
+    }
   });
 
   test('Express\'s swapped req and res leave fast mode before the handler runs', async () => {
@@ -108,12 +126,43 @@ describe('a plain node:http server', () => {
 });
 
 describe('shareShape', () => {
-  test('leaves no key behind, and takes a frozen object or a throwing proxy in its stride', () => {
+  test('moves an object whose prototype was swapped to dictionary mode, and leaves no key behind', () => {
+    const prototype = { inherited: true };
+    // What Express does to every request: properties, the prototype swapped, more properties.
+    const swapped: Record<string, unknown> = { a: 1 };
+    Object.setPrototypeOf(swapped, prototype);
+    swapped.b = 2;
+    expect(hasFastProperties(swapped)).toBe(true);
+    shareShape(swapped, Object.prototype);
+    expect(Reflect.ownKeys(swapped)).toEqual(['a', 'b']);
+    expect(hasFastProperties(swapped)).toBe(false);
+  });
+
+  test('on an event emitter, reconfigures _events and gives it back its attributes, whichever they were', () => {
+    for (const enumerable of [true, false]) {
+      const emitter = new EventEmitter() as EventEmitter & Record<string, unknown>;
+      if (!enumerable) Object.defineProperty(emitter, '_events', { enumerable: false });
+      Object.setPrototypeOf(emitter, Object.create(EventEmitter.prototype));
+      emitter.added = 1;
+      const before = attributes(emitter);
+      shareShape(emitter, EventEmitter.prototype);
+      expect(attributes(emitter)).toEqual(before);
+      expect(hasFastProperties(emitter)).toBe(false);
+      expect(Object.keys(emitter).includes('_events')).toBe(enumerable);
+    }
+    // An emitter whose class is shared (in V8's transition tree) keeps it, fast.
+    const [one, two] = [new EventEmitter(), new EventEmitter()];
+    shareShape(one, Object.prototype);
+    expect(hasFastProperties(one)).toBe(true);
+    expect(Object.keys(one)).toEqual(Object.keys(two));
+  });
+
+  test('leaves an object whose hidden class is shared already as it was, and takes a frozen object or a throwing proxy in its stride', () => {
     const prototype = { inherited: true };
     const plain = Object.assign(Object.create(prototype) as Record<string, unknown>, { a: 1, b: 2 });
     shareShape(plain, Object.prototype);
     expect(Reflect.ownKeys(plain)).toEqual(['a', 'b']);
-    expect(hasFastProperties(plain)).toBe(false);
+    expect(hasFastProperties(plain)).toBe(true);
 
     const frozen = Object.freeze(Object.assign(Object.create(prototype) as object, { a: 1 }));
     expect(() => shareShape(frozen, Object.prototype)).not.toThrow();

@@ -66,17 +66,16 @@ function expressFloor(middleware) {
   return app;
 }
 
-const FIRST = Symbol('first');
-const SECOND = Symbol('second');
+const HIDE = Object.freeze({ enumerable: false });
+const SHOW = Object.freeze({ enumerable: true });
 /**
- * What (3) does first under Express (lib/shape.ts): two symbols added and the first deleted put the object
- * in V8's dictionary mode, whose hidden class every request then shares, so later reads hit V8's caches.
+ * What (3) does first under Express (lib/shape.ts): `_events` made non-enumerable and enumerable again puts
+ * a swapped object in V8's dictionary mode, whose hidden class every request then shares, so later reads
+ * hit V8's caches. (Express's req and res always have `_events` of their own, enumerable.)
  */
 function dictionaryMode(object) {
-  object[FIRST] = undefined;
-  object[SECOND] = undefined;
-  delete object[FIRST];
-  delete object[SECOND];
+  Object.defineProperty(object, '_events', HIDE);
+  Object.defineProperty(object, '_events', SHOW);
 }
 
 /**
