@@ -116,7 +116,7 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(op
   const config = parseOptions(options);
   const receiver = new Receiver<Req>(config);
   const { limit, bodyTimeoutMs } = config;
-  log('created with %o', describeConfig(config as never));
+  if (log.enabled) log('created with %o', describeConfig(config as never));
 
   const middleware = function innopaasWebhookMiddleware(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
     // First, before anything reads them: under Express this makes each later read a cache hit (lib/shape.ts).

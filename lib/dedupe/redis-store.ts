@@ -56,8 +56,9 @@ end
 return 0`);
 
 // Unlike the memory store's, these tokens meet other processes' tokens in Redis: 96 random bits per
-// process keep them apart, and the counter keeps them apart within one process.
-const TOKEN_PREFIX = `${randomBytes(12).toString('base64url')}.`;
+// process keep them apart, and the counter keeps them apart within one process. Drawn on first use, so
+// that an app without a RedisStore never pays for it at start-up.
+let tokenPrefix: string | undefined;
 let tokenCounter = 0;
 
 const IN_PROGRESS: ClaimResult = Object.freeze({ status: 'in-progress' });
@@ -96,7 +97,8 @@ export class RedisStore implements DedupeStore {
     return this.#withTimeout('claim', async () => {
       const px = toPx('claimTtlMs', claimTtlMs);
       const redisKey = this.#prefix + key;
-      const token = TOKEN_PREFIX + (++tokenCounter).toString(36);
+      tokenPrefix ??= `${randomBytes(12).toString('base64url')}.`;
+      const token = tokenPrefix + (++tokenCounter).toString(36);
       // A second try covers the key vanishing (expired or released) between the SET and the GET.
       for (let attempt = 1; ; attempt++) {
         const set = await this.#send(redisKey, ['SET', redisKey, token, 'NX', 'PX', px]);
@@ -148,8 +150,16 @@ interface Script {
   readonly sha: string;
 }
 
+/** The SHA-1 that EVALSHA names a script by, computed on first use: not at start-up of every app. */
 function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
+  let sha: string | undefined;
+  return {
+    source,
+    get sha() {
+      sha ??= createHash('sha1').update(source).digest('hex');
+      return sha;
+    },
+  };
 }
 
 /**
