@@ -14,7 +14,9 @@ const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !n
 /** Runs the built CLI as a child process; asynchronous, so the server in this process can answer it. */
 const cli = (args: string[], input = '', env: NodeJS.ProcessEnv = {}) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...ENV, ...env } }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    const child = execFile(process.execPath, [CLI, ...args], { env: { ...ENV, ...env } }, (_error, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
     child.stdin?.end(input);
   });
 
@@ -25,9 +27,16 @@ let url: string;
 beforeAll(async () => {
   const record = async (event: InnopaasEvent) => {
     seen.push(event);
-    if (event.type === 'whatsapp_mo_message_received' && event.body.type === 'text' && event.body.text.body === 'boom') throw new Error('handler failed');
+    if (event.type === 'whatsapp_mo_message_received' && event.body.type === 'text' && event.body.text.body === 'boom')
+      throw new Error('handler failed');
   };
-  const { app } = createApp(express, { on: { whatsapp_mo_message_received: record, whatsapp_message_status_updated: record, whatsapp_template_status_updated: record } });
+  const { app } = createApp(express, {
+    on: {
+      whatsapp_mo_message_received: record,
+      whatsapp_message_status_updated: record,
+      whatsapp_template_status_updated: record,
+    },
+  });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
@@ -56,15 +65,36 @@ describe('innopaas-webhook send', () => {
   });
 
   it('takes the credentials from INNOPAAS_USERNAME / INNOPAAS_AUTHORIZATION', async () => {
-    const run = await cli(['send', 'whatsapp_template_status_update', '--url', url], '', { INNOPAAS_USERNAME: USER, INNOPAAS_AUTHORIZATION: AUTH });
+    const run = await cli(['send', 'whatsapp_template_status_update', '--url', url], '', {
+      INNOPAAS_USERNAME: USER,
+      INNOPAAS_AUTHORIZATION: AUTH,
+    });
     expect(run.code).toBe(0);
     expect(seen[0]?.type).toBe('whatsapp_template_status_update');
   });
 
   it('--message-type and --set: values are JSON when they parse, strings otherwise', async () => {
-    const run = await cli(['send', 'whatsapp_mo_message_received', '-m', 'location', ...creds(), '--set', 'body.location.latitude=1.5', '--set', 'body.location.name=Home', '--set', 'body.customerProfile={"name":"Ana"}']);
+    const run = await cli([
+      'send',
+      'whatsapp_mo_message_received',
+      '-m',
+      'location',
+      ...creds(),
+      '--set',
+      'body.location.latitude=1.5',
+      '--set',
+      'body.location.name=Home',
+      '--set',
+      'body.customerProfile={"name":"Ana"}',
+    ]);
     expect(run.code).toBe(0);
-    expect(seen[0]).toMatchObject({ body: { type: 'location', location: { latitude: 1.5, longitude: 116.39134, name: 'Home' }, customerProfile: { name: 'Ana' } } });
+    expect(seen[0]).toMatchObject({
+      body: {
+        type: 'location',
+        location: { latitude: 1.5, longitude: 116.39134, name: 'Home' },
+        customerProfile: { name: 'Ana' },
+      },
+    });
   });
 
   it('--set of a message type or status starts from that example, as --message-type does', async () => {
@@ -77,7 +107,9 @@ describe('innopaas-webhook send', () => {
   it('--count 50 --concurrency 5: a summary with counts and latencies; the handler ran 50 times', async () => {
     const run = await cli(['send', 'whatsapp_mo_message_received', ...creds(), '--count', '50', '--concurrency', '5']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^50 deliveries in [\d.]+ s \(\d+\/s\), concurrency 5\n {2}200 OK {2}50\nlatency p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms\n$/);
+    expect(run.stdout).toMatch(
+      /^50 deliveries in [\d.]+ s \(\d+\/s\), concurrency 5\n {2}200 OK {2}50\nlatency p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms\n$/,
+    );
     expect(seen).toHaveLength(50);
     expect(new Set(seen.map((event) => event.id)).size).toBe(50);
   });
@@ -91,9 +123,15 @@ describe('innopaas-webhook send', () => {
   it('--file sends a payload byte for byte; - reads it from stdin', async () => {
     const fixture = join(__dirname, 'fixtures', 'status-read.json');
     expect(await cli(['send', '--file', fixture, ...creds()])).toMatchObject({ code: 0 });
-    const stdin = await cli(['send', '--file', '-', ...creds(), '--set', 'id=from-stdin'], JSON.stringify({ ...seen[0], id: 'x' }));
+    const stdin = await cli(
+      ['send', '--file', '-', ...creds(), '--set', 'id=from-stdin'],
+      JSON.stringify({ ...seen[0], id: 'x' }),
+    );
     expect(stdin.code).toBe(0);
-    expect(seen.map((event) => [event.id, (event.body as { status?: string }).status])).toEqual([['cd0a316c-a781-4589-9f5f-5502ccf1f60f', 'read'], ['from-stdin', 'read']]);
+    expect(seen.map((event) => [event.id, (event.body as { status?: string }).status])).toEqual([
+      ['cd0a316c-a781-4589-9f5f-5502ccf1f60f', 'read'],
+      ['from-stdin', 'read'],
+    ]);
   });
 
   it('no server listening: the network error on stderr, exit 1', async () => {
@@ -114,11 +152,19 @@ describe('innopaas-webhook send', () => {
     ['no event type', [], 'which event type?'],
     ['an unknown event type', ['nope'], 'unknown event type "nope"'],
     ['an unknown message type', ['whatsapp_mo_message_received', '-m', 'hologram'], 'unknown message type "hologram"'],
-    ['--message-type on another event', ['chat_mo_message_notify', '-m', 'image'], '--message-type applies to whatsapp_mo_message_received only'],
+    [
+      '--message-type on another event',
+      ['chat_mo_message_notify', '-m', 'image'],
+      '--message-type applies to whatsapp_mo_message_received only',
+    ],
     ['--count 0', ['chat_mo_message_notify', '--count', '0'], '--count must be a whole number of at least 1, not "0"'],
     ['--count without a value', ['chat_mo_message_notify', '--count'], "Option '-n, --count <value>' argument missing"],
     ['--set without =', ['chat_mo_message_notify', '--set', 'body'], '--set wants path=value, not "body"'],
-    ['--set through a string', ['chat_mo_message_notify', '--set', 'body.to.x=1'], '--set "body.to" is "BUSINESS-PHONE-NUMBER", not an object'],
+    [
+      '--set through a string',
+      ['chat_mo_message_notify', '--set', 'body.to.x=1'],
+      '--set "body.to" is "BUSINESS-PHONE-NUMBER", not an object',
+    ],
     ['--set into a prototype', ['chat_mo_message_notify', '--set', '__proto__.x=1'], '--set "__proto__.x" contains "__proto__"'],
     ['a type and --file', ['chat_mo_message_notify', '--file', 'x.json'], 'give an event type or --file, not both'],
     ['a file that does not exist', ['--file', 'missing.json'], 'cannot read missing.json: no such file'],

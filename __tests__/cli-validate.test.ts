@@ -12,7 +12,9 @@ const FIXTURES = join(__dirname, 'fixtures');
 /** Runs the built CLI as a child process, `input` on its stdin. */
 const cli = (args: string[], input = '') =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
     child.stdin?.end(input);
   });
 
@@ -32,11 +34,15 @@ describe('innopaas-webhook validate', () => {
   it('a valid fixture: exit 0, says what it is', async () => {
     const run = await cli(['validate', join(FIXTURES, 'mo-image.json')]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toBe(`${join(FIXTURES, 'mo-image.json')}: valid whatsapp_mo_message_received (message type image), id b5e984b3-21b2-42a9-b08b-72e5a4096ac6\n`);
+    expect(run.stdout).toBe(
+      `${join(FIXTURES, 'mo-image.json')}: valid whatsapp_mo_message_received (message type image), id b5e984b3-21b2-42a9-b08b-72e5a4096ac6\n`,
+    );
   });
 
   it('every fixture at once: exit 0', async () => {
-    const files = readdirSync(FIXTURES).filter((file) => file.endsWith('.json')).map((file) => join(FIXTURES, file));
+    const files = readdirSync(FIXTURES)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => join(FIXTURES, file));
     const run = await cli(['validate', ...files]);
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(files.length);
@@ -56,7 +62,7 @@ describe('innopaas-webhook validate', () => {
     );
   });
 
-  it('an inbound message lacking its content: the path of the content, without ajv\'s if/then echo', async () => {
+  it("an inbound message lacking its content: the path of the content, without ajv's if/then echo", async () => {
     const event = fixture('mo-image');
     delete event.body.image;
     const run = await cli(['validate', writeJson('no-image.json', event)]);
@@ -68,12 +74,17 @@ describe('innopaas-webhook validate', () => {
   it('a broken envelope: the envelope paths', async () => {
     const run = await cli(['validate', '-'], JSON.stringify({ id: 7, type: 'x', body: {} }));
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe('<stdin>: invalid (invalid_envelope): The body is not an InnoPaaS event envelope { id, type, eventTime, body }.\n  /eventTime: required, missing\n  /id: must be string\n');
+    expect(run.stdout).toBe(
+      '<stdin>: invalid (invalid_envelope): The body is not an InnoPaaS event envelope { id, type, eventTime, body }.\n  /eventTime: required, missing\n  /id: must be string\n',
+    );
   });
 
   it('- reads stdin', async () => {
     const run = await cli(['validate', '-'], readFileSync(join(FIXTURES, 'status-read.json'), 'utf8'));
-    expect(run).toMatchObject({ code: 0, stdout: '<stdin>: valid whatsapp_message_status_updated, id cd0a316c-a781-4589-9f5f-5502ccf1f60f\n' });
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: '<stdin>: valid whatsapp_message_status_updated, id cd0a316c-a781-4589-9f5f-5502ccf1f60f\n',
+    });
   });
 
   it.each([
@@ -87,7 +98,10 @@ describe('innopaas-webhook validate', () => {
 
   it('a type outside the catalogue passes on its envelope, and says so', async () => {
     const run = await cli(['validate', '-'], JSON.stringify({ id: '1', type: 'whatsapp_new_thing', eventTime: 'now', body: {} }));
-    expect(run).toMatchObject({ code: 0, stdout: '<stdin>: valid envelope; type "whatsapp_new_thing" is not in the catalogue, so its body was not checked\n' });
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: '<stdin>: valid envelope; type "whatsapp_new_thing" is not in the catalogue, so its body was not checked\n',
+    });
   });
 
   it.each([
@@ -98,7 +112,11 @@ describe('innopaas-webhook validate', () => {
   ])('%s: exit 2, one line and the usage', async (_case, args, message) => {
     const run = await cli(['validate', ...args]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`^innopaas-webhook: [^\\n]*${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\n\\nUsage: innopaas-webhook validate`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^innopaas-webhook: [^\\n]*${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\n\\nUsage: innopaas-webhook validate`,
+      ),
+    );
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
@@ -109,7 +127,8 @@ describe('innopaas-webhook schemas', () => {
     const run = await cli(['schemas', '--out', out]);
     expect(run.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['envelope.json', ...EVENT_TYPES.map((type) => `${type}.json`)].sort());
-    for (const type of EVENT_TYPES) expect(JSON.parse(readFileSync(join(out, `${type}.json`), 'utf8'))).toEqual(eventSchema(type));
+    for (const type of EVENT_TYPES)
+      expect(JSON.parse(readFileSync(join(out, `${type}.json`), 'utf8'))).toEqual(eventSchema(type));
     expect(run.stdout).toContain(`wrote ${join(out, 'envelope.json')}\n`);
   });
 
@@ -133,8 +152,11 @@ describe('innopaas-webhook (global)', () => {
     expect(run.stdout).toMatch(/^Usage: innopaas-webhook <command> \[options\]\n/);
   });
 
-  it.each(['send', 'validate', 'schemas'])('%s --help and help %s print that command\'s usage', async (command) => {
-    for (const args of [[command, '--help'], ['help', command]]) {
+  it.each(['send', 'validate', 'schemas'])("%s --help and help %s print that command's usage", async (command) => {
+    for (const args of [
+      [command, '--help'],
+      ['help', command],
+    ]) {
       const run = await cli(args);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(new RegExp(`^Usage: innopaas-webhook ${command}`));

@@ -8,7 +8,14 @@ import { AUTH, USER, createApp, credentials, expressVersions, textEvent } from '
 describe.each(expressVersions)('body intake whatever ran before (%s)', (_name, express) => {
   const received = () => {
     const seen: string[] = [];
-    return { seen, on: { whatsapp_mo_message_received: (event: { body: { text?: { body: string } } }) => { seen.push(event.body.text?.body ?? ''); } } };
+    return {
+      seen,
+      on: {
+        whatsapp_mo_message_received: (event: { body: { text?: { body: string } } }) => {
+          seen.push(event.body.text?.body ?? '');
+        },
+      },
+    };
   };
 
   test('nothing before it: the stream is read here', async () => {
@@ -50,7 +57,10 @@ describe.each(expressVersions)('body intake whatever ran before (%s)', (_name, e
     const rawBody: RequestHandler = (req, _res, next) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => { (req as unknown as { rawBody: Buffer }).rawBody = Buffer.concat(chunks); next(); });
+      req.on('end', () => {
+        (req as unknown as { rawBody: Buffer }).rawBody = Buffer.concat(chunks);
+        next();
+      });
     };
     const { app } = createApp(express, { on: on as never }, { before: [rawBody] });
     await request(app).post('/webhook').set(credentials).send(textEvent('rawBody')).expect(200);
@@ -58,7 +68,10 @@ describe.each(expressVersions)('body intake whatever ran before (%s)', (_name, e
   });
 
   test('a stream drained by someone else with no body left → 400 naming the fix, no hang', async () => {
-    const drain: RequestHandler = (req, _res, next) => { req.resume(); req.on('end', () => next()); };
+    const drain: RequestHandler = (req, _res, next) => {
+      req.resume();
+      req.on('end', () => next());
+    };
     const { app } = createApp(express, {}, { before: [drain] });
     const res = await request(app).post('/webhook').set(credentials).send(textEvent()).expect(400);
     expect(res.body.code).toBe('body_already_consumed');
@@ -71,8 +84,21 @@ describe('plain node:http server', () => {
   let url: string;
   const seen: string[] = [];
   beforeAll(async () => {
-    const mw = innopaasWebhook({ userName: USER, authorization: AUTH, on: { whatsapp_mo_message_received: (event) => { seen.push(event.id); } } });
-    server = createServer((req: IncomingMessage, res) => mw(req, res, (err) => { res.statusCode = err ? 500 : 404; res.end(); }));
+    const mw = innopaasWebhook({
+      userName: USER,
+      authorization: AUTH,
+      on: {
+        whatsapp_mo_message_received: (event) => {
+          seen.push(event.id);
+        },
+      },
+    });
+    server = createServer((req: IncomingMessage, res) =>
+      mw(req, res, (err) => {
+        res.statusCode = err ? 500 : 404;
+        res.end();
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   });
@@ -83,7 +109,9 @@ describe('plain node:http server', () => {
       const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
         let text = '';
         res.setEncoding('utf8');
-        res.on('data', (c: string) => { text += c; });
+        res.on('data', (c: string) => {
+          text += c;
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       });
       req.on('error', reject);

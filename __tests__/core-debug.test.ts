@@ -9,7 +9,9 @@ describe("debug('innopaas-webhook') logs every decision and never a credential",
   const originalLog = createDebug.log;
   beforeAll(() => {
     createDebug.enable('innopaas-webhook*');
-    createDebug.log = (...args: unknown[]) => { lines.push(format(...args)); };
+    createDebug.log = (...args: unknown[]) => {
+      lines.push(format(...args));
+    };
   });
   afterAll(() => {
     createDebug.disable();
@@ -17,11 +19,21 @@ describe("debug('innopaas-webhook') logs every decision and never a credential",
   });
 
   test('creation, 401, event, duplicate, invalid and handler failure are logged, redacted', async () => {
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: (event) => { if (event.body.type === 'text' && event.body.text.body === 'fail') throw new Error(`leak ${AUTH}`); } } });
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_mo_message_received: (event) => {
+          if (event.body.type === 'text' && event.body.text.body === 'fail') throw new Error(`leak ${AUTH}`);
+        },
+      },
+    });
     const event = textEvent();
     await request(app).post('/webhook').set(credentials).send(event).expect(200);
     await request(app).post('/webhook').set(credentials).send(event).expect(200);
-    await request(app).post('/webhook').set({ UserName: USER, Authorization: `${AUTH}x` }).send(textEvent()).expect(401);
+    await request(app)
+      .post('/webhook')
+      .set({ UserName: USER, Authorization: `${AUTH}x` })
+      .send(textEvent())
+      .expect(401);
     await request(app).post('/webhook').set(credentials).send({ id: 'x' }).expect(400);
     await request(app).post('/webhook').set(credentials).send(textEvent('fail')).expect(500);
     const output = lines.join('\n');

@@ -14,8 +14,12 @@ describe('options are checked when the middleware is created', () => {
   });
 
   test('an empty or missing half of the pair throws without printing the other secret', () => {
-    expect(create({ userName: 'u', authorization: '' })).toThrow(/`authorization` must be a non-empty string.*environment variable/);
-    expect(create({ userName: undefined, authorization: 'the-secret' })).toThrow(/`userName` must be a non-empty string \(got undefined\)/);
+    expect(create({ userName: 'u', authorization: '' })).toThrow(
+      /`authorization` must be a non-empty string.*environment variable/,
+    );
+    expect(create({ userName: undefined, authorization: 'the-secret' })).toThrow(
+      /`userName` must be a non-empty string \(got undefined\)/,
+    );
     try {
       create({ userName: 'u', authorization: 42 })();
     } catch (error) {
@@ -25,7 +29,9 @@ describe('options are checked when the middleware is created', () => {
 
   test('credentials pairs are checked one by one', () => {
     expect(create({ credentials: [{ userName: 'a', authorization: 'b' }, { userName: 'c' }] })).toThrow(/`credentials\[1\]`/);
-    expect(create({ credentials: [{ userName: 'a', authorization: 'b', extra: 1 }] })).toThrow(/`credentials\[0\].extra` is not an option/);
+    expect(create({ credentials: [{ userName: 'a', authorization: 'b', extra: 1 }] })).toThrow(
+      /`credentials\[0\].extra` is not an option/,
+    );
   });
 
   test('unknown option keys are rejected with a suggestion', () => {
@@ -34,9 +40,15 @@ describe('options are checked when the middleware is created', () => {
   });
 
   test('an unknown event type in `on` is rejected; the alias spelling points to the canonical one', () => {
-    expect(create({ ...ok, on: { whatsapp_mo_message: () => {} } })).toThrow(/`on.whatsapp_mo_message` is not an InnoPaaS event type. Did you mean `on.whatsapp_mo_message_received`\?/);
-    expect(create({ ...ok, on: { whatsapp_template_status_update: () => {} } })).toThrow(/Use `on.whatsapp_template_status_updated`/);
-    expect(create({ ...ok, on: { whatsapp_mo_message_received: 'nope' } })).toThrow(/`on.whatsapp_mo_message_received` must be a function/);
+    expect(create({ ...ok, on: { whatsapp_mo_message: () => {} } })).toThrow(
+      /`on.whatsapp_mo_message` is not an InnoPaaS event type. Did you mean `on.whatsapp_mo_message_received`\?/,
+    );
+    expect(create({ ...ok, on: { whatsapp_template_status_update: () => {} } })).toThrow(
+      /Use `on.whatsapp_template_status_updated`/,
+    );
+    expect(create({ ...ok, on: { whatsapp_mo_message_received: 'nope' } })).toThrow(
+      /`on.whatsapp_mo_message_received` must be a function/,
+    );
   });
 
   test.each([

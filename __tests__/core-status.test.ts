@@ -5,7 +5,13 @@ import { AUTH, USER, createApp, credentials, expressVersions, textEvent } from '
 describe.each(expressVersions)('status table (%s)', (_name, express) => {
   test('POST of a valid event with the right credentials → 200 and the typed handler runs', async () => {
     const seen: unknown[] = [];
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: async (event, req) => { seen.push([event.body.type, (req as { innopaasEvent?: unknown }).innopaasEvent === event]); } } });
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_mo_message_received: async (event, req) => {
+          seen.push([event.body.type, (req as { innopaasEvent?: unknown }).innopaasEvent === event]);
+        },
+      },
+    });
     const res = await request(app).post('/webhook').set(credentials).send(textEvent('hello')).expect(200);
     expect(res.body).toEqual({ received: true });
     expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
@@ -37,7 +43,13 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     ['Authorization one character short', { UserName: USER, Authorization: AUTH.slice(0, -1) }],
   ])('%s → 401 with the same body, never echoing a credential', async (_case, headers) => {
     let called = false;
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: () => { called = true; } } });
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_mo_message_received: () => {
+          called = true;
+        },
+      },
+    });
     const res = await request(app).post('/webhook').set(headers).send(textEvent()).expect(401);
     expect(res.body).toEqual({
       type: 'urn:innopaas-webhook:problem:unauthorized',
@@ -57,7 +69,14 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('credential rotation: every configured pair is accepted', async () => {
-    const { app } = createApp(express, { userName: undefined, authorization: undefined, credentials: [{ userName: 'old', authorization: 'old-secret' }, { userName: 'new', authorization: 'new-secret' }] });
+    const { app } = createApp(express, {
+      userName: undefined,
+      authorization: undefined,
+      credentials: [
+        { userName: 'old', authorization: 'old-secret' },
+        { userName: 'new', authorization: 'new-secret' },
+      ],
+    });
     await request(app).post('/webhook').set({ UserName: 'old', Authorization: 'old-secret' }).send(textEvent()).expect(200);
     await request(app).post('/webhook').set({ UserName: 'new', Authorization: 'new-secret' }).send(textEvent()).expect(200);
     await request(app).post('/webhook').set({ UserName: 'old', Authorization: 'new-secret' }).send(textEvent()).expect(401);
@@ -79,30 +98,55 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     ['application/json; charset', 415],
   ])('Content-Type %s → %d', async (type, status) => {
     const { app } = createApp(express);
-    const res = await request(app).post('/webhook').set(credentials).set('Content-Type', type).send(JSON.stringify(textEvent())).expect(status);
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .set('Content-Type', type)
+      .send(JSON.stringify(textEvent()))
+      .expect(status);
     if (status === 415) expect(res.body.code).toBe('unsupported_media_type');
   });
 
   test('a missing Content-Type is read as JSON', async () => {
     const { app } = createApp(express);
-    await request(app).post('/webhook').set(credentials).send(Buffer.from(JSON.stringify(textEvent()))).unset('Content-Type').expect(200);
+    await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send(Buffer.from(JSON.stringify(textEvent())))
+      .unset('Content-Type')
+      .expect(200);
   });
 
   test('Content-Encoding gzip → 415 unsupported_content_encoding', async () => {
     const { app } = createApp(express);
-    const res = await request(app).post('/webhook').set(credentials).set('Content-Encoding', 'gzip').set('Content-Type', 'application/json').send('{}').expect(415);
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .set('Content-Encoding', 'gzip')
+      .set('Content-Type', 'application/json')
+      .send('{}')
+      .expect(415);
     expect(res.body.code).toBe('unsupported_content_encoding');
   });
 
   test('a body over the limit → 413 (Content-Length pre-check)', async () => {
     const { app } = createApp(express, { limit: 1024 });
-    const res = await request(app).post('/webhook').set(credentials).send({ ...textEvent(), pad: 'x'.repeat(2000) }).expect(413);
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send({ ...textEvent(), pad: 'x'.repeat(2000) })
+      .expect(413);
     expect(res.body.code).toBe('payload_too_large');
   });
 
   test('malformed JSON → 400 invalid_json without echoing the payload', async () => {
     const { app } = createApp(express);
-    const res = await request(app).post('/webhook').set(credentials).set('Content-Type', 'application/json').send('{"id": "secret-payload-value",').expect(400);
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .set('Content-Type', 'application/json')
+      .send('{"id": "secret-payload-value",')
+      .expect(400);
     expect(res.body.code).toBe('invalid_json');
     expect(res.text).not.toContain('secret-payload-value');
   });
@@ -110,21 +154,52 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   test('invalid UTF-8 → 400 invalid_encoding', async () => {
     const { app } = createApp(express);
     const bytes = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
-    const res = await request(app).post('/webhook').set(credentials).set('Content-Type', 'application/json').serialize((b: Buffer) => b as never).send(bytes as never).expect(400);
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .set('Content-Type', 'application/json')
+      .serialize((b: Buffer) => b as never)
+      .send(bytes as never)
+      .expect(400);
     expect(res.body.code).toBe('invalid_encoding');
   });
 
-  test.each([['an empty body', ''], ['{}', '{}'], ['whitespace', '  \n ']])('%s with credentials → 200, no handler (connectivity test)', async (_case, body) => {
+  test.each([
+    ['an empty body', ''],
+    ['{}', '{}'],
+    ['whitespace', '  \n '],
+  ])('%s with credentials → 200, no handler (connectivity test)', async (_case, body) => {
     let called = 0;
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: () => { called += 1; } }, onUnknownEvent: () => { called += 1; }, onInvalidEvent: () => { called += 1; } });
-    const res = await request(app).post('/webhook').set(credentials).set('Content-Type', 'application/json').send(body).expect(200);
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_mo_message_received: () => {
+          called += 1;
+        },
+      },
+      onUnknownEvent: () => {
+        called += 1;
+      },
+      onInvalidEvent: () => {
+        called += 1;
+      },
+    });
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .set('Content-Type', 'application/json')
+      .send(body)
+      .expect(200);
     expect(res.body).toEqual({ received: true, test: true });
     expect(called).toBe(0);
   });
 
   test('a JSON array → 400 batch_not_supported, seen by onInvalidEvent', async () => {
     const invalid: string[] = [];
-    const { app } = createApp(express, { onInvalidEvent: (info) => { invalid.push(info.error.code); } });
+    const { app } = createApp(express, {
+      onInvalidEvent: (info) => {
+        invalid.push(info.error.code);
+      },
+    });
     const res = await request(app).post('/webhook').set(credentials).send([textEvent(), textEvent()]).expect(400);
     expect(res.body.code).toBe('batch_not_supported');
     expect(invalid).toEqual(['batch_not_supported']);
@@ -132,17 +207,33 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test('an invalid envelope → 400 listing the failing JSON paths, onInvalidEvent called', async () => {
     const infos: { code: string; paths: string[] }[] = [];
-    const { app } = createApp(express, { onInvalidEvent: (info) => { infos.push({ code: info.error.code, paths: info.problems.map((p) => p.path) }); } });
-    const res = await request(app).post('/webhook').set(credentials).send({ id: 42, type: 'whatsapp_mo_message_received', body: {} }).expect(400);
+    const { app } = createApp(express, {
+      onInvalidEvent: (info) => {
+        infos.push({ code: info.error.code, paths: info.problems.map((p) => p.path) });
+      },
+    });
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send({ id: 42, type: 'whatsapp_mo_message_received', body: {} })
+      .expect(400);
     expect(res.body.code).toBe('invalid_envelope');
-    expect(res.body.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/id' }), expect.objectContaining({ path: '' })]));
+    expect(res.body.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: '/id' }), expect.objectContaining({ path: '' })]),
+    );
     expect(infos).toEqual([{ code: 'invalid_envelope', paths: res.body.problems.map((p: { path: string }) => p.path) }]);
   });
 
   test('an event body failing its schema → 400 invalid_event with /body paths', async () => {
     const event = textEvent();
     delete (event.body as Record<string, unknown>).wamid;
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: () => { throw new Error('must not run'); } } });
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_mo_message_received: () => {
+          throw new Error('must not run');
+        },
+      },
+    });
     const res = await request(app).post('/webhook').set(credentials).send(event).expect(400);
     expect(res.body.code).toBe('invalid_event');
     expect(res.body.problems).toContainEqual({ path: '/body', message: "must have required property 'wamid'" });
@@ -150,28 +241,58 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test("invalidEvents: 'acknowledge' answers 200 and still calls onInvalidEvent", async () => {
     let seen = 0;
-    const { app } = createApp(express, { invalidEvents: 'acknowledge', onInvalidEvent: () => { seen += 1; } });
-    const res = await request(app).post('/webhook').set(credentials).send({ id: 'x', type: 'whatsapp_mo_message_received', eventTime: 'now', body: {} }).expect(200);
+    const { app } = createApp(express, {
+      invalidEvents: 'acknowledge',
+      onInvalidEvent: () => {
+        seen += 1;
+      },
+    });
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send({ id: 'x', type: 'whatsapp_mo_message_received', eventTime: 'now', body: {} })
+      .expect(200);
     expect(res.body).toEqual({ received: true, invalid: true });
     expect(seen).toBe(1);
   });
 
   test('an unknown type → 200 and onUnknownEvent with the event', async () => {
     const unknown: string[] = [];
-    const { app } = createApp(express, { onUnknownEvent: (event) => { unknown.push(event.type); } });
-    await request(app).post('/webhook').set(credentials).send({ id: 'u-1', type: 'whatsapp_brand_new_event', eventTime: '2024-01-01T00:00:00Z', body: { anything: 1 } }).expect(200);
+    const { app } = createApp(express, {
+      onUnknownEvent: (event) => {
+        unknown.push(event.type);
+      },
+    });
+    await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send({ id: 'u-1', type: 'whatsapp_brand_new_event', eventTime: '2024-01-01T00:00:00Z', body: { anything: 1 } })
+      .expect(200);
     expect(unknown).toEqual(['whatsapp_brand_new_event']);
   });
 
   test('a prototype key as type is an unknown type, not a crash', async () => {
     const { app } = createApp(express);
-    await request(app).post('/webhook').set(credentials).send({ id: 'p-1', type: 'constructor', eventTime: 't', body: {} }).expect(200);
+    await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send({ id: 'p-1', type: 'constructor', eventTime: 't', body: {} })
+      .expect(200);
   });
 
   test('the same id again → 200 duplicate, handler not called twice', async () => {
     let calls = 0;
     const duplicates: string[] = [];
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: () => { calls += 1; } }, onDuplicate: (event) => { duplicates.push(event.id); } });
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_mo_message_received: () => {
+          calls += 1;
+        },
+      },
+      onDuplicate: (event) => {
+        duplicates.push(event.id);
+      },
+    });
     const event = textEvent();
     await request(app).post('/webhook').set(credentials).send(event).expect(200);
     const res = await request(app).post('/webhook').set(credentials).send(event).expect(200);
@@ -182,10 +303,16 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test('the same id while the first is being handled → 409', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const { app } = createApp(express, { on: { whatsapp_mo_message_received: () => gate } });
     const event = textEvent();
-    const first = request(app).post('/webhook').set(credentials).send(event).then((r) => r.status);
+    const first = request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send(event)
+      .then((r) => r.status);
     await new Promise((r) => setTimeout(r, 100));
     const second = await request(app).post('/webhook').set(credentials).send(event).expect(409);
     expect(second.body.code).toBe('event_in_progress');
@@ -197,8 +324,15 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     let calls = 0;
     const errors: string[] = [];
     const { app } = createApp(express, {
-      on: { whatsapp_mo_message_received: async () => { calls += 1; if (calls === 1) throw new Error('database down: secret detail'); } },
-      onError: (error) => { errors.push(`${error.code}:${(error.cause as Error).message}`); },
+      on: {
+        whatsapp_mo_message_received: async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('database down: secret detail');
+        },
+      },
+      onError: (error) => {
+        errors.push(`${error.code}:${(error.cause as Error).message}`);
+      },
     });
     const event = textEvent();
     const res = await request(app).post('/webhook').set(credentials).send(event).expect(500);
@@ -210,7 +344,14 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test("forwardErrors: 'handler' hands handler failures to next(err)", async () => {
-    const { app } = createApp(express, { forwardErrors: 'handler', on: { whatsapp_mo_message_received: () => { throw new Error('boom'); } } });
+    const { app } = createApp(express, {
+      forwardErrors: 'handler',
+      on: {
+        whatsapp_mo_message_received: () => {
+          throw new Error('boom');
+        },
+      },
+    });
     const res = await request(app).post('/webhook').set(credentials).send(textEvent()).expect(599);
     expect(res.body).toMatchObject({ forwarded: true, code: 'handler_failed', status: 500, name: 'InnopaasWebhookError' });
     await request(app).post('/webhook').send(textEvent()).expect(401);
@@ -224,10 +365,24 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test('passThrough calls next() after the handlers so the route answers, with req.innopaasEvent set', async () => {
     const order: string[] = [];
-    const { app } = createApp(express, { passThrough: true, on: { whatsapp_mo_message_received: () => { order.push('handler'); } } }, {
-      route: true,
-      after: (req, res) => { order.push('route'); res.status(202).json({ id: req.innopaasEvent?.id }); },
-    });
+    const { app } = createApp(
+      express,
+      {
+        passThrough: true,
+        on: {
+          whatsapp_mo_message_received: () => {
+            order.push('handler');
+          },
+        },
+      },
+      {
+        route: true,
+        after: (req, res) => {
+          order.push('route');
+          res.status(202).json({ id: req.innopaasEvent?.id });
+        },
+      },
+    );
     const event = textEvent();
     const res = await request(app).post('/webhook').set(credentials).send(event).expect(202);
     expect(res.body).toEqual({ id: event.id });
@@ -237,7 +392,9 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   test('app.use(innopaasWebhook) without calling it is explained through next(err)', async () => {
     const app = express();
     app.use('/webhook', innopaasWebhook as never);
-    app.use(((err, _req, res, _next) => { res.status(500).send(err.message); }) as import('express').ErrorRequestHandler);
+    app.use(((err, _req, res, _next) => {
+      res.status(500).send(err.message);
+    }) as import('express').ErrorRequestHandler);
     const res = await request(app).post('/webhook').send({}).expect(500);
     expect(res.text).toContain('mounted without being called');
   });

@@ -15,7 +15,10 @@ describe('parseInnopaasTime: both documented formats (§8, §9.1 items 1–2)', 
     expect(parseInnopaasTime(value, zone)?.toISOString()).toBe(iso);
   });
 
-  test.each([['not a date'], ['2023-02-30 12:00:00'], ['2023-13-01T00:00:00Z'], [''], [42], [null], ['2023-02-22 25:00:00']])('%p → undefined', (value) => {
-    expect(parseInnopaasTime(value)).toBeUndefined();
-  });
+  test.each([['not a date'], ['2023-02-30 12:00:00'], ['2023-13-01T00:00:00Z'], [''], [42], [null], ['2023-02-22 25:00:00']])(
+    '%p → undefined',
+    (value) => {
+      expect(parseInnopaasTime(value)).toBeUndefined();
+    },
+  );
 });

@@ -46,7 +46,9 @@ describe('RedisStore with stand-in clients', () => {
     const client = nodeRedisLike();
     const store = new RedisStore({ client });
     await store.release('evt-1', 'token-1');
-    expect(client.calls).toEqual([['EVALSHA', expect.stringMatching(/^[0-9a-f]{40}$/), '1', 'innopaas-webhook:evt-1', 'token-1']]);
+    expect(client.calls).toEqual([
+      ['EVALSHA', expect.stringMatching(/^[0-9a-f]{40}$/), '1', 'innopaas-webhook:evt-1', 'token-1'],
+    ]);
   });
 
   it('routes a node-redis cluster command by its key', async () => {

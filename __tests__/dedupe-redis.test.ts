@@ -216,7 +216,7 @@ describeWithRedis('RedisStore against a real Redis', () => {
       expect(Date.now() - started).toBeLessThan(1000);
 
       await server.restart();
-      for (const deadline = Date.now() + 5000; !connection.isReady() && Date.now() < deadline; ) await sleep(25);
+      for (const deadline = Date.now() + 5000; !connection.isReady() && Date.now() < deadline;) await sleep(25);
       expect((await store.claim(key, 5000)).status).toBe('claimed'); // nothing was persisted
     });
   });

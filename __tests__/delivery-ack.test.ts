@@ -20,9 +20,24 @@ async function deliverWithRetries(app: Parameters<typeof request>[0], event: obj
 describe.each(expressVersions)('delivery guarantees (%s)', (_name, express) => {
   test('the same event delivered three times at once is handled exactly once; the others see 409 or 200 duplicate', async () => {
     let calls = 0;
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: async () => { calls += 1; await sleep(50); } } });
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_mo_message_received: async () => {
+          calls += 1;
+          await sleep(50);
+        },
+      },
+    });
     const event = textEvent();
-    const statuses = await Promise.all([1, 2, 3].map(() => request(app).post('/webhook').set(credentials).send(event).then((r) => r.status)));
+    const statuses = await Promise.all(
+      [1, 2, 3].map(() =>
+        request(app)
+          .post('/webhook')
+          .set(credentials)
+          .send(event)
+          .then((r) => r.status),
+      ),
+    );
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
     expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
     expect(calls).toBe(1);
@@ -34,8 +49,18 @@ describe.each(expressVersions)('delivery guarantees (%s)', (_name, express) => {
   test("ack: 'immediately' answers 200 before the handler finishes; drain() waits for it", async () => {
     let finished = false;
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    const { app, webhook } = createApp(express, { ack: 'immediately', on: { whatsapp_mo_message_received: async () => { await gate; finished = true; } } });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { app, webhook } = createApp(express, {
+      ack: 'immediately',
+      on: {
+        whatsapp_mo_message_received: async () => {
+          await gate;
+          finished = true;
+        },
+      },
+    });
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     expect(finished).toBe(false);
     expect(webhook.inFlight).toBe(1);
@@ -51,8 +76,15 @@ describe.each(expressVersions)('delivery guarantees (%s)', (_name, express) => {
     const errors: string[] = [];
     const { app, webhook } = createApp(express, {
       ack: 'immediately',
-      on: { whatsapp_mo_message_received: async () => { calls += 1; if (calls === 1) throw new Error('first try fails'); } },
-      onError: (error) => { errors.push(error.code); },
+      on: {
+        whatsapp_mo_message_received: async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('first try fails');
+        },
+      },
+      onError: (error) => {
+        errors.push(error.code);
+      },
     });
     const event = textEvent();
     await request(app).post('/webhook').set(credentials).send(event).expect(200);
@@ -70,8 +102,15 @@ describe.each(expressVersions)('delivery guarantees (%s)', (_name, express) => {
     const errors: string[] = [];
     const { app } = createApp(express, {
       handlerTimeoutMs: 100,
-      on: { whatsapp_mo_message_received: async () => { calls += 1; if (calls === 1) await sleep(1000); } },
-      onError: (error) => { errors.push(error.code); },
+      on: {
+        whatsapp_mo_message_received: async () => {
+          calls += 1;
+          if (calls === 1) await sleep(1000);
+        },
+      },
+      onError: (error) => {
+        errors.push(error.code);
+      },
     });
     const event = textEvent();
     const res = await request(app).post('/webhook').set(credentials).send(event).expect(503);
@@ -83,7 +122,14 @@ describe.each(expressVersions)('delivery guarantees (%s)', (_name, express) => {
 
   test('dedupe: false handles every delivery', async () => {
     let calls = 0;
-    const { app } = createApp(express, { dedupe: false, on: { whatsapp_mo_message_received: () => { calls += 1; } } });
+    const { app } = createApp(express, {
+      dedupe: false,
+      on: {
+        whatsapp_mo_message_received: () => {
+          calls += 1;
+        },
+      },
+    });
     const event = textEvent();
     await request(app).post('/webhook').set(credentials).send(event).expect(200);
     await request(app).post('/webhook').set(credentials).send(event).expect(200);
@@ -92,7 +138,14 @@ describe.each(expressVersions)('delivery guarantees (%s)', (_name, express) => {
 
   test('dedupe.key overrides the key (here: the WhatsApp message id)', async () => {
     let calls = 0;
-    const { app } = createApp(express, { dedupe: { key: (event) => String((event.body as { wamid?: string }).wamid) }, on: { whatsapp_mo_message_received: () => { calls += 1; } } });
+    const { app } = createApp(express, {
+      dedupe: { key: (event) => String((event.body as { wamid?: string }).wamid) },
+      on: {
+        whatsapp_mo_message_received: () => {
+          calls += 1;
+        },
+      },
+    });
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     expect(calls).toBe(1);
@@ -102,7 +155,11 @@ describe.each(expressVersions)('delivery guarantees (%s)', (_name, express) => {
     const store = new MemoryStore();
     const { app } = createApp(express, { dedupe: { store } });
     await request(app).post('/webhook').send(textEvent()).expect(401);
-    await request(app).post('/webhook').set(credentials).send({ ...textEvent(), body: 'x' }).expect(400);
+    await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send({ ...textEvent(), body: 'x' })
+      .expect(400);
     expect(store.size).toBe(0);
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     expect(store.size).toBe(1);
@@ -118,33 +175,60 @@ class FlakyStore implements DedupeStore {
     if (this.mode === 'stall') return new Promise(() => {});
     return this.inner.claim(key, ttl);
   }
-  complete(key: string, token: string, ttl: number) { return this.inner.complete(key, token, ttl); }
-  release(key: string, token: string) { return this.inner.release(key, token); }
+  complete(key: string, token: string, ttl: number) {
+    return this.inner.complete(key, token, ttl);
+  }
+  release(key: string, token: string) {
+    return this.inner.release(key, token);
+  }
 }
 
 describe.each(expressVersions)('a failing dedupe store (%s)', (_name, express) => {
-  test.each(['throw', 'stall'] as const)("failMode 'closed' (default): a store that %ss → 503 dedupe_unavailable, handled once it recovers", async (mode) => {
-    const store = new FlakyStore();
-    let calls = 0;
-    const errors: string[] = [];
-    const { app } = createApp(express, { dedupe: { store, timeoutMs: 100 }, on: { whatsapp_mo_message_received: () => { calls += 1; } }, onError: (e) => { errors.push(e.code); } });
-    const event = textEvent();
-    store.mode = mode;
-    const res = await request(app).post('/webhook').set(credentials).send(event).expect(503);
-    expect(res.body.code).toBe('dedupe_unavailable');
-    expect(calls).toBe(0);
-    store.mode = 'ok';
-    await request(app).post('/webhook').set(credentials).send(event).expect(200);
-    expect(calls).toBe(1);
-    expect(errors).toEqual(['dedupe_unavailable']);
-  });
+  test.each(['throw', 'stall'] as const)(
+    "failMode 'closed' (default): a store that %ss → 503 dedupe_unavailable, handled once it recovers",
+    async (mode) => {
+      const store = new FlakyStore();
+      let calls = 0;
+      const errors: string[] = [];
+      const { app } = createApp(express, {
+        dedupe: { store, timeoutMs: 100 },
+        on: {
+          whatsapp_mo_message_received: () => {
+            calls += 1;
+          },
+        },
+        onError: (e) => {
+          errors.push(e.code);
+        },
+      });
+      const event = textEvent();
+      store.mode = mode;
+      const res = await request(app).post('/webhook').set(credentials).send(event).expect(503);
+      expect(res.body.code).toBe('dedupe_unavailable');
+      expect(calls).toBe(0);
+      store.mode = 'ok';
+      await request(app).post('/webhook').set(credentials).send(event).expect(200);
+      expect(calls).toBe(1);
+      expect(errors).toEqual(['dedupe_unavailable']);
+    },
+  );
 
   test("failMode 'open': the event is handled without dedupe and onError is told", async () => {
     const store = new FlakyStore();
     store.mode = 'throw';
     let calls = 0;
     const errors: string[] = [];
-    const { app } = createApp(express, { dedupe: { store, failMode: 'open' }, on: { whatsapp_mo_message_received: () => { calls += 1; } }, onError: (e) => { errors.push(e.code); } });
+    const { app } = createApp(express, {
+      dedupe: { store, failMode: 'open' },
+      on: {
+        whatsapp_mo_message_received: () => {
+          calls += 1;
+        },
+      },
+      onError: (e) => {
+        errors.push(e.code);
+      },
+    });
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     expect(calls).toBe(1);
     expect(errors).toEqual(['dedupe_unavailable']);

@@ -39,7 +39,9 @@ describe('decorateDates', () => {
   it('reads a time without a zone in the given time zone (§8: the zone is never stated)', () => {
     const event = decorateDates({ ...fixture('status-full-field-set'), eventTime: '2023-02-22 12:00:00' }, 'Asia/Shanghai');
     expect(event.eventDate).toEqual(new Date('2023-02-22T04:00:00.000Z'));
-    expect((event.body as unknown as MessageStatusEvent['body']).conversation?.expireDate).toEqual(new Date('2023-02-23T04:00:00.000Z'));
+    expect((event.body as unknown as MessageStatusEvent['body']).conversation?.expireDate).toEqual(
+      new Date('2023-02-23T04:00:00.000Z'),
+    );
   });
 
   it('gives undefined, not an Invalid Date, for a value that is not a timestamp', () => {

@@ -43,11 +43,15 @@ type Plain<T> = [NonNullable<T>] extends [string]
 type PlainEach<T> = T extends readonly (infer Item)[]
   ? Plain<Item>[]
   : T extends object
-    ? { -readonly [K in keyof T as K extends DecoratedKey ? never : string extends K ? never : number extends K ? never : K]: Plain<T[K]> }
+    ? {
+        -readonly [
+          K in keyof T as K extends DecoratedKey ? never : string extends K ? never : number extends K ? never : K
+        ]: Plain<T[K]>;
+      }
     : T;
 
 /** true when A and B are identical once plain: same keys, same optionality, same value types. */
-type Same<A, B> = (<X>() => X extends Plain<A> ? 1 : 2) extends (<X>() => X extends Plain<B> ? 1 : 2) ? true : false;
+type Same<A, B> = (<X>() => X extends Plain<A> ? 1 : 2) extends <X>() => X extends Plain<B> ? 1 : 2 ? true : false;
 
 // FromSchema cannot follow the if/then rules of the inbound body, so each message type is compared on
 // its own: the common fields' schema with that type's rule, against that member of the union.

@@ -6,38 +6,82 @@ import { validationErrors } from './fixtures/ajv';
 
 type Expected = { instancePath: string; keyword: string; missingProperty?: string };
 
-const missing = (instancePath: string, missingProperty: string): Expected => ({ instancePath, keyword: 'required', missingProperty });
+const missing = (instancePath: string, missingProperty: string): Expected => ({
+  instancePath,
+  keyword: 'required',
+  missingProperty,
+});
 const wrongType = (instancePath: string): Expected => ({ instancePath, keyword: 'type' });
 
 const cases: [string, Fixture, Expected][] = [
   // The envelope (§1): paths are relative to the whole event.
   ['envelope without id', { ...fixture('status-read'), id: undefined } as unknown as Fixture, missing('', 'id')],
   ['envelope with an empty id', { ...fixture('status-read'), id: '' }, { instancePath: '/id', keyword: 'minLength' }],
-  ['envelope with a 257-character id', { ...fixture('status-read'), id: 'x'.repeat(257) }, { instancePath: '/id', keyword: 'maxLength' }],
+  [
+    'envelope with a 257-character id',
+    { ...fixture('status-read'), id: 'x'.repeat(257) },
+    { instancePath: '/id', keyword: 'maxLength' },
+  ],
   ['envelope with an empty type', { ...fixture('status-read'), type: '' }, { instancePath: '/type', keyword: 'minLength' }],
-  ['envelope with a numeric eventTime', { ...fixture('status-read'), eventTime: 1677067200000 } as unknown as Fixture, wrongType('/eventTime')],
+  [
+    'envelope with a numeric eventTime',
+    { ...fixture('status-read'), eventTime: 1677067200000 } as unknown as Fixture,
+    wrongType('/eventTime'),
+  ],
   ['envelope with an array body', { ...fixture('status-read'), body: [] } as unknown as Fixture, wrongType('/body')],
   ['envelope with a null body', { ...fixture('status-read'), body: null } as unknown as Fixture, wrongType('/body')],
   // Bodies: paths are relative to `body`.
   ['status without wamid', variant('status-read', (b) => delete b.wamid), missing('', 'wamid')],
   ['status with a numeric status', variant('status-read', (b) => (b.status = 2)), wrongType('/status')],
-  ['conversation without initiateType', variant('status-delivered', (b) => delete b.conversation.initiateType), missing('/conversation', 'initiateType')],
-  ['errorData with a boolean errorCode', variant('status-failed', (b) => (b.errorData.errorCode = true)), { instancePath: '/errorData/errorCode', keyword: 'anyOf' }],
+  [
+    'conversation without initiateType',
+    variant('status-delivered', (b) => delete b.conversation.initiateType),
+    missing('/conversation', 'initiateType'),
+  ],
+  [
+    'errorData with a boolean errorCode',
+    variant('status-failed', (b) => (b.errorData.errorCode = true)),
+    { instancePath: '/errorData/errorCode', keyword: 'anyOf' },
+  ],
   ['inbound message without sendTime', variant('mo-text', (b) => delete b.sendTime), missing('', 'sendTime')],
   ['image message without its image', variant('mo-image', (b) => delete b.image), missing('', 'image')],
   ['image with a numeric link', variant('mo-image', (b) => (b.image.link = 404)), wrongType('/image/link')],
   ['text without body', variant('mo-text', (b) => (b.text = {})), missing('/text', 'body')],
   ['reaction without emoji', variant('mo-reaction', (b) => delete b.reaction.emoji), missing('/reaction', 'emoji')],
   ['interactive without type', variant('mo-interactive-list', (b) => delete b.interactive.type), missing('/interactive', 'type')],
-  ['listReply without title', variant('mo-interactive-list', (b) => delete b.interactive.listReply.title), missing('/interactive/listReply', 'title')],
+  [
+    'listReply without title',
+    variant('mo-interactive-list', (b) => delete b.interactive.listReply.title),
+    missing('/interactive/listReply', 'title'),
+  ],
   ['unknown message whose errors is an object', variant('mo-unknown', (b) => (b.errors = b.errors[0])), wrongType('/errors')],
   ['order message whose order is a string', variant('mo-order', (b) => (b.order = 'ORDER')), wrongType('/order')],
   ['context with a numeric id', variant('mo-button', (b) => (b.context.id = 1)), wrongType('/context/id')],
-  ['template status without templateStatus', variant('template-status', (b) => delete b.templateStatus), missing('', 'templateStatus')],
-  ['quality update with a numeric score', variant('template-quality', (b) => (b.newQualityScore = 3)), wrongType('/newQualityScore')],
-  ['category update with a numeric newCategory', variant('template-category-skeleton', (b) => (b.newCategory = 1)), wrongType('/newCategory')],
-  ['account review with a boolean decision', variant('account-review-skeleton', (b) => (b.decision = true)), wrongType('/decision')],
-  ['name update with a numeric rejectionReason', variant('phone-number-name-update', (b) => (b.rejectionReason = 0)), { instancePath: '/rejectionReason', keyword: 'anyOf' }],
+  [
+    'template status without templateStatus',
+    variant('template-status', (b) => delete b.templateStatus),
+    missing('', 'templateStatus'),
+  ],
+  [
+    'quality update with a numeric score',
+    variant('template-quality', (b) => (b.newQualityScore = 3)),
+    wrongType('/newQualityScore'),
+  ],
+  [
+    'category update with a numeric newCategory',
+    variant('template-category-skeleton', (b) => (b.newCategory = 1)),
+    wrongType('/newCategory'),
+  ],
+  [
+    'account review with a boolean decision',
+    variant('account-review-skeleton', (b) => (b.decision = true)),
+    wrongType('/decision'),
+  ],
+  [
+    'name update with a numeric rejectionReason',
+    variant('phone-number-name-update', (b) => (b.rejectionReason = 0)),
+    { instancePath: '/rejectionReason', keyword: 'anyOf' },
+  ],
   ['inbox message without context', variant('chat-mo', (b) => delete b.context), missing('', 'context')],
 ];
 

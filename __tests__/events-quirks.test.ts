@@ -7,7 +7,12 @@ import { fixture, variant } from './fixtures';
 
 describe('§9.1 quirks the schemas accept', () => {
   it('1: eventTime as `2023-02-22 12:00:00` and as ISO-8601, with or without ms or an offset', () => {
-    for (const eventTime of ['2023-02-22 12:00:00', '2023-02-22T12:00:00.000Z', '2023-02-22T12:00:00Z', '2023-02-22T20:00:00+08:00']) {
+    for (const eventTime of [
+      '2023-02-22 12:00:00',
+      '2023-02-22T12:00:00.000Z',
+      '2023-02-22T12:00:00Z',
+      '2023-02-22T20:00:00+08:00',
+    ]) {
       expect(errorsOf({ ...fixture('status-read'), eventTime })).toEqual([]);
     }
   });
@@ -127,17 +132,22 @@ describe('§9.1 quirks the schemas accept', () => {
   it('19: rejectionReason is required but may be null', () => {
     expect(fixture('phone-number-name-update').body.rejectionReason).toBeNull();
     expect(errorsOf(fixture('phone-number-name-update'))).toEqual([]);
-    expect(errorsOf(variant('phone-number-name-update', (body) => (body.rejectionReason = 'NAME_FORMAT_UNACCEPTABLE')))).toEqual([]);
+    expect(errorsOf(variant('phone-number-name-update', (body) => (body.rejectionReason = 'NAME_FORMAT_UNACCEPTABLE')))).toEqual(
+      [],
+    );
     expect(errorsOf(variant('phone-number-name-update', (body) => delete body.rejectionReason))).toContainEqual(
       expect.objectContaining({ instancePath: '', params: { missingProperty: 'rejectionReason' } }),
     );
   });
 
-  it.each(['356139161272397824', '63f5d602367ea403f8175a6c', 'a1301cb6d0094b2fae36546c22e09044', 'e5cb1bc6-ad90-419d-8f83-aa394c0b7cc7', '<event id>'])(
-    '22: id %s is an opaque string, in the envelope and the body',
-    (id) => {
-      const event = variant('status-read', (body) => (body.id = id));
-      expect(errorsOf({ ...event, id })).toEqual([]);
-    },
-  );
+  it.each([
+    '356139161272397824',
+    '63f5d602367ea403f8175a6c',
+    'a1301cb6d0094b2fae36546c22e09044',
+    'e5cb1bc6-ad90-419d-8f83-aa394c0b7cc7',
+    '<event id>',
+  ])('22: id %s is an opaque string, in the envelope and the body', (id) => {
+    const event = variant('status-read', (body) => (body.id = id));
+    expect(errorsOf({ ...event, id })).toEqual([]);
+  });
 });

@@ -62,7 +62,22 @@ describe('fixture coverage', () => {
       .filter((event) => event.type === 'whatsapp_mo_message_received')
       .map((event) => event.body.type);
     expect(new Set(types)).toEqual(
-      new Set(['text', 'reaction', 'image', 'video', 'audio', 'sticker', 'document', 'location', 'contacts', 'button', 'interactive', 'unknown', 'order', 'system']),
+      new Set([
+        'text',
+        'reaction',
+        'image',
+        'video',
+        'audio',
+        'sticker',
+        'document',
+        'location',
+        'contacts',
+        'button',
+        'interactive',
+        'unknown',
+        'order',
+        'system',
+      ]),
     );
   });
 });

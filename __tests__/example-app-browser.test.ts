@@ -35,7 +35,12 @@ interface Running {
 }
 
 async function serve(now?: () => Date): Promise<Running> {
-  const { app } = createExampleApp({ userName: USER, authorization: AUTH, inspector: { enabled: true, now }, log: () => undefined });
+  const { app } = createExampleApp({
+    userName: USER,
+    authorization: AUTH,
+    inspector: { enabled: true, now },
+    log: () => undefined,
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -59,7 +64,13 @@ const rowCount = (page: Page, count: number) =>
 
 /** Each row's cells but the time: event type, message type, status, outcome and problems. */
 const rowTexts = (page: Page) =>
-  page.$$eval('#deliveries tr', (rows) => rows.map((row) => Array.from((row as unknown as PageElement).cells).slice(1).map((cell) => cell.innerText.trim())));
+  page.$$eval('#deliveries tr', (rows) =>
+    rows.map((row) =>
+      Array.from((row as unknown as PageElement).cells)
+        .slice(1)
+        .map((cell) => cell.innerText.trim()),
+    ),
+  );
 
 describeWithChromium('inspector page in Chromium', () => {
   let browser: Browser;
@@ -111,7 +122,12 @@ describeWithChromium('inspector page in Chromium', () => {
     expect(await deliver(url, samples.invalidStatus)).toBe(400);
     await rowCount(page, 3);
     expect(await rowTexts(page)).toEqual([
-      ['whatsapp_message_status_updated', '', '400', "invalid_event\n/body must have required property 'wamid'\n/body/status must be string"],
+      [
+        'whatsapp_message_status_updated',
+        '',
+        '400',
+        "invalid_event\n/body must have required property 'wamid'\n/body/status must be string",
+      ],
       ['whatsapp_message_status_updated', '', '200', 'handled'],
       ['whatsapp_mo_message_received', 'text', '200', 'handled'],
     ]);
@@ -124,10 +140,9 @@ describeWithChromium('inspector page in Chromium', () => {
 
     await page.click('#deliveries tr:nth-child(1)');
     await page.waitForFunction(() => document.getElementById('detail-title')?.textContent === 'Delivery #3');
-    expect(await page.$$eval('#detail-problems li', (items) => items.map((item) => (item as unknown as PageElement).innerText))).toEqual([
-      "/body must have required property 'wamid'",
-      '/body/status must be string',
-    ]);
+    expect(
+      await page.$$eval('#detail-problems li', (items) => items.map((item) => (item as unknown as PageElement).innerText)),
+    ).toEqual(["/body must have required property 'wamid'", '/body/status must be string']);
     expect(await page.textContent('#detail-payload')).toBe(JSON.stringify(samples.invalidStatus, null, 2));
 
     // A 401 is listed too, without any payload (the body is never read) and without the headers.
@@ -145,7 +160,11 @@ describeWithChromium('inspector page in Chromium', () => {
     const context = await browser.newContext({ httpCredentials: { username: USER, password: AUTH } });
     const page = await openInspector(context, url);
     const attack = '<img src=x onerror="window.pwned=1">';
-    const event = { ...samples.inboundText, id: 'xss-1', body: { ...samples.inboundText.body, type: attack, text: { body: `<script>window.pwned=2</script>${attack}` } } };
+    const event = {
+      ...samples.inboundText,
+      id: 'xss-1',
+      body: { ...samples.inboundText.body, type: attack, text: { body: `<script>window.pwned=2</script>${attack}` } },
+    };
     expect(await deliver(url, { ...samples.accountReview, id: 'xss-0', type: attack })).toBe(200);
     expect(await deliver(url, event)).toBe(200);
     await rowCount(page, 2);
@@ -191,7 +210,9 @@ describeWithChromium('inspector page in Chromium', () => {
     await page.click('#deliveries tr:nth-child(8)');
     await page.waitForFunction(() => document.getElementById('detail-title')?.textContent === 'Delivery #3');
     await page.mouse.move(0, 0);
-    const target = process.env.UPDATE_SCREENSHOT ? path.join(ROOT, 'docs', 'inspector.png') : path.join(mkdtempSync(path.join(tmpdir(), 'inspector-')), 'inspector.png');
+    const target = process.env.UPDATE_SCREENSHOT
+      ? path.join(ROOT, 'docs', 'inspector.png')
+      : path.join(mkdtempSync(path.join(tmpdir(), 'inspector-')), 'inspector.png');
     mkdirSync(path.dirname(target), { recursive: true });
     const png = await page.screenshot({ path: target, animations: 'disabled' });
     // A PNG of the pinned viewport: 1360 × 720 in the IHDR chunk.

@@ -24,8 +24,14 @@ afterEach(() => {
 });
 
 function startServer(env: Record<string, string>, args: string[] = []): Server {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(INNOPAAS_|INSPECTOR|PORT$|HOST$|ACK$)/.test(name)));
-  const child = spawn(process.execPath, ['example-app/server.js', ...args], { cwd: ROOT, env: { ...clean, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(INNOPAAS_|INSPECTOR|PORT$|HOST$|ACK$)/.test(name)),
+  );
+  const child = spawn(process.execPath, ['example-app/server.js', ...args], {
+    cwd: ROOT,
+    env: { ...clean, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   let output = '';
   const waiters: (() => void)[] = [];
@@ -85,7 +91,7 @@ async function runCurl(words: string[]): Promise<Response> {
   return fetch(words[4] as string, { method: 'POST', headers, body });
 }
 
-const curlOf = (output: string) => output.slice(output.indexOf('curl '), output.indexOf('}\'', output.indexOf('curl ')) + 2);
+const curlOf = (output: string) => output.slice(output.indexOf('curl '), output.indexOf("}'", output.indexOf('curl ')) + 2);
 
 describe('node example-app/server.js', () => {
   test('prints the URL, the demo credentials and a curl command that works; SIGTERM exits 0', async () => {
@@ -103,7 +109,9 @@ describe('node example-app/server.js', () => {
     expect(response.status).toBe(200);
     await server.waitForOutput(/inbound text from PHONE-NUMBER: "OK"/);
 
-    const page = await fetch(`${url}/`, { headers: { Authorization: `Basic ${Buffer.from('demo-user:demo-secret').toString('base64')}` } });
+    const page = await fetch(`${url}/`, {
+      headers: { Authorization: `Basic ${Buffer.from('demo-user:demo-secret').toString('base64')}` },
+    });
     expect(page.status).toBe(200);
 
     server.child.kill('SIGTERM');

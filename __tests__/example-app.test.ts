@@ -35,7 +35,10 @@ const summaries: [Sample, string][] = [
   ['inboundImage', 'inbound image from PHONE-NUMBER (image/jpeg): "CAPTION"'],
   ['statusDelivered', 'status delivered for 356139161272397824'],
   ['statusRead', 'status read for 356139161272397824'],
-  ['statusFailed', 'status failed for 356139161272397824 (error 131014: "Request for url https://URL.jpg failed with error: 404 (Not Found)")'],
+  [
+    'statusFailed',
+    'status failed for 356139161272397824 (error 131014: "Request for url https://URL.jpg failed with error: 404 (Not Found)")',
+  ],
   ['templateStatus', 'template transland_common_otp (en_US) APPROVED'],
   ['templateQuality', 'template transland_common_otp quality GREEN -> YELLOW'],
   ['templateCategory', 'template ? category ? -> ?'],
@@ -75,7 +78,11 @@ describe.each([
 
   test('an unknown type is acknowledged, a repeated id is a duplicate', async () => {
     const { app, lines } = create({ express });
-    await request(app).post('/webhook').set(webhookHeaders).send({ ...samples.accountReview, type: 'brand_new_event' }).expect(200);
+    await request(app)
+      .post('/webhook')
+      .set(webhookHeaders)
+      .send({ ...samples.accountReview, type: 'brand_new_event' })
+      .expect(200);
     await request(app).post('/webhook').set(webhookHeaders).send(samples.inboundText).expect(200);
     await request(app).post('/webhook').set(webhookHeaders).send(samples.inboundText).expect(200);
     expect(lines).toEqual([
@@ -116,7 +123,11 @@ describe.each([
     const page = await request(app).get('/').auth(USER, AUTH).expect(200);
     expect(page.text).toContain('InnoPaaS webhook inspector');
     expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
-    await request(app).get('/inspector.js').auth(USER, AUTH).expect(200).expect('Content-Type', /javascript/);
+    await request(app)
+      .get('/inspector.js')
+      .auth(USER, AUTH)
+      .expect(200)
+      .expect('Content-Type', /javascript/);
   });
 
   test('its own user and password replace the webhook credentials', async () => {
@@ -140,7 +151,14 @@ describe.each([
     await request(app).post('/webhook').set(webhookHeaders).send({}).expect(200);
 
     const list = (await request(app).get('/inspector/deliveries').auth(USER, AUTH).expect(200)).body;
-    expect(list.map((d: { status: number; eventType: string | null; messageType: string | null; outcome: string }) => [d.status, d.eventType, d.messageType, d.outcome])).toEqual([
+    expect(
+      list.map((d: { status: number; eventType: string | null; messageType: string | null; outcome: string }) => [
+        d.status,
+        d.eventType,
+        d.messageType,
+        d.outcome,
+      ]),
+    ).toEqual([
       [200, null, null, 'empty body (connectivity test)'],
       [200, 'whatsapp_mo_message_received', 'text', 'duplicate: handlers not called again'],
       [401, null, null, 'UserName/Authorization did not match'],
@@ -164,7 +182,12 @@ describe.each([
 
   test('keeps only the last `max` deliveries', async () => {
     const { app } = create({ express, inspector: { enabled: true, max: 3 } });
-    for (let i = 1; i <= 5; i += 1) await request(app).post('/webhook').set(webhookHeaders).send(withId('statusRead', `id-${i}`)).expect(200);
+    for (let i = 1; i <= 5; i += 1)
+      await request(app)
+        .post('/webhook')
+        .set(webhookHeaders)
+        .send(withId('statusRead', `id-${i}`))
+        .expect(200);
     const list = (await request(app).get('/inspector/deliveries').auth(USER, AUTH).expect(200)).body;
     expect(list.map((d: { eventId: string }) => d.eventId)).toEqual(['id-5', 'id-4', 'id-3']);
     await request(app).get('/inspector/deliveries/1').auth(USER, AUTH).expect(404);
@@ -202,7 +225,10 @@ describe('inspector event stream', () => {
         ended = true;
       });
       await waitFor(() => events.length === 1);
-      expect(events[0]).toMatchObject({ name: 'snapshot', data: [{ eventType: 'whatsapp_message_status_updated', status: 200 }] });
+      expect(events[0]).toMatchObject({
+        name: 'snapshot',
+        data: [{ eventType: 'whatsapp_message_status_updated', status: 200 }],
+      });
 
       await request(server).post('/webhook').set(webhookHeaders).send(samples.invalidStatus).expect(400);
       await waitFor(() => events.length === 2);

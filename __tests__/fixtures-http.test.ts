@@ -10,7 +10,12 @@ import { createApp, credentials, expressVersions } from './helpers/app';
 describe.each(expressVersions)('every fixture reaches its typed handler (%s)', (_name, express) => {
   const received: { type: string; event: InnopaasEvent }[] = [];
   const on = Object.fromEntries(
-    EVENT_TYPES.map((type) => [type, (event: InnopaasEvent) => { received.push({ type, event }); }]),
+    EVENT_TYPES.map((type) => [
+      type,
+      (event: InnopaasEvent) => {
+        received.push({ type, event });
+      },
+    ]),
   ) as EventHandlers;
   const { app } = createApp(express, { on, dedupe: false });
 
@@ -32,7 +37,9 @@ describe('parsed dates are offered beside the original strings', () => {
     const { app } = createApp(expressVersions[1][1], {
       timeZone: '+08:00',
       on: {
-        whatsapp_mo_message_received: (event) => { seen.sendDate = event.body.sendDate?.toISOString(); },
+        whatsapp_mo_message_received: (event) => {
+          seen.sendDate = event.body.sendDate?.toISOString();
+        },
         whatsapp_message_status_updated: (event) => {
           seen.eventDate = event.eventDate?.toISOString();
           seen.expireDate = event.body.conversation?.expireDate?.toISOString();

@@ -15,14 +15,25 @@ describe('the packed tarball works from require() and from import', () => {
     execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
     if (!tarball) throw new Error('npm pack produced no tarball');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { 'innopaas-webhook': `file:./${tarball}` } }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], { cwd: dir, stdio: 'pipe' });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, dependencies: { 'innopaas-webhook': `file:./${tarball}` } }),
+    );
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
     for (const file of ['smoke.cjs', 'smoke.mjs']) copyFileSync(join(__dirname, 'consumers', file), join(dir, file));
     writeFileSync(join(dir, 'event.json'), JSON.stringify(textEvent('from the tarball')));
   }, 180_000);
-  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
-  test.each([['smoke.cjs', 'cjs'], ['smoke.mjs', 'esm']])('%s receives an event, loads a published schema and the testing entry', (file, kind) => {
+  test.each([
+    ['smoke.cjs', 'cjs'],
+    ['smoke.mjs', 'esm'],
+  ])('%s receives an event, loads a published schema and the testing entry', (file, kind) => {
     const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
     expect(JSON.parse(out.trim())).toEqual({
       kind,
@@ -37,7 +48,9 @@ describe('the packed tarball works from require() and from import', () => {
   test('only what users need is packed (no tests, no sources)', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' });
     const files = (JSON.parse(out) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'README.md']),
+    );
     expect(files.some((f) => f.startsWith('__tests__') || f.startsWith('lib/'))).toBe(false);
   });
 });

@@ -35,7 +35,12 @@ describe.each(expressVersions)('Express on its own request and response classes 
         on: {
           whatsapp_mo_message_received: (event, req) => {
             const expressRequest = req as unknown as { app: unknown; path: string; innopaasEvent?: unknown };
-            seen.push({ id: event.id, expressRequest: expressRequest.app === app, path: expressRequest.path, attached: expressRequest.innopaasEvent === event });
+            seen.push({
+              id: event.id,
+              expressRequest: expressRequest.app === app,
+              path: expressRequest.path,
+              attached: expressRequest.innopaasEvent === event,
+            });
             if (event.body.type === 'text' && event.body.text.body === 'fail') throw new Error('handler failed');
           },
         },
@@ -51,10 +56,17 @@ describe.each(expressVersions)('Express on its own request and response classes 
     }
     Request.prototype = app.request;
     function Response(this: ServerResponse, req: IncomingMessage, options?: unknown) {
-      (http.ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: unknown) => void).call(this, req, options);
+      (http.ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: unknown) => void).call(
+        this,
+        req,
+        options,
+      );
     }
     Response.prototype = app.response;
-    const options = { IncomingMessage: Request as unknown as typeof IncomingMessage, ServerResponse: Response as unknown as typeof ServerResponse };
+    const options = {
+      IncomingMessage: Request as unknown as typeof IncomingMessage,
+      ServerResponse: Response as unknown as typeof ServerResponse,
+    };
     server = http.createServer(options, (req, res) => {
       arrived.push(Object.getPrototypeOf(req) === app.request && Object.getPrototypeOf(res) === app.response);
       app(req, res);
@@ -63,7 +75,7 @@ describe.each(expressVersions)('Express on its own request and response classes 
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  test('requests are built on the app\'s prototypes, and an event reaches its handler as an Express request', async () => {
+  test("requests are built on the app's prototypes, and an event reaches its handler as an Express request", async () => {
     const event = textEvent('hello');
     const res = await request(server).post('/webhook').set(credentials).send(event).expect(200);
     expect(res.body).toEqual({ received: true });
@@ -72,7 +84,11 @@ describe.each(expressVersions)('Express on its own request and response classes 
   });
 
   test('Express still parses, routes and answers as usual, sub-apps included', async () => {
-    expect((await request(server).get('/hello?name=ana').expect(200)).body).toEqual({ name: 'ana', path: '/hello', ip: 'string' });
+    expect((await request(server).get('/hello?name=ana').expect(200)).body).toEqual({
+      name: 'ana',
+      path: '/hello',
+      ip: 'string',
+    });
     expect((await request(server).get('/admin/ping').expect(200)).body).toEqual({ subApp: true, baseUrl: '/admin' });
   });
 
@@ -80,8 +96,13 @@ describe.each(expressVersions)('Express on its own request and response classes 
     await request(server).post('/webhook').set({ UserName: USER, Authorization: 'wrong' }).send(textEvent()).expect(401);
     const event = textEvent();
     await request(server).post('/webhook').set(credentials).send(event).expect(200);
-    expect((await request(server).post('/webhook').set(credentials).send(event).expect(200)).body).toEqual({ received: true, duplicate: true });
-    expect((await request(server).post('/webhook').set(credentials).send(textEvent('fail')).expect(599)).body).toEqual({ forwarded: 'handler_failed' });
+    expect((await request(server).post('/webhook').set(credentials).send(event).expect(200)).body).toEqual({
+      received: true,
+      duplicate: true,
+    });
+    expect((await request(server).post('/webhook').set(credentials).send(textEvent('fail')).expect(599)).body).toEqual({
+      forwarded: 'handler_failed',
+    });
   });
 });
 
@@ -148,7 +169,11 @@ describe.each(expressVersions)('the webhook ahead of Express on the node:http se
 
   test('authentication, dedupe and the status table are the same as under Express', async () => {
     const { listener, seen } = setup();
-    const denied = await request(listener).post('/webhook').set({ UserName: USER, Authorization: 'wrong' }).send(textEvent()).expect(401);
+    const denied = await request(listener)
+      .post('/webhook')
+      .set({ UserName: USER, Authorization: 'wrong' })
+      .send(textEvent())
+      .expect(401);
     expect(denied.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(denied.body).toMatchObject({ status: 401, code: 'unauthorized' });
     const event = textEvent();

@@ -72,7 +72,7 @@ describe.each(expressVersions)('request and response shapes under %s', (_name, e
     }) as unknown as RequestHandler,
   );
 
-  test('the handler sees the keys it had, in their order, and none of the middleware\'s own', async () => {
+  test("the handler sees the keys it had, in their order, and none of the middleware's own", async () => {
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     const last = seen.at(-1) as Seen;
     // Node adds its own bookkeeping while the body is read (listener counts); what was there stays in order.
@@ -90,7 +90,7 @@ describe.each(expressVersions)('request and response shapes under %s', (_name, e
     }
   });
 
-  test('Express\'s swapped req and res leave fast mode before the handler runs', async () => {
+  test("Express's swapped req and res leave fast mode before the handler runs", async () => {
     await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
     const last = seen.at(-1) as Seen;
     // Fast (one hidden class per request) as Express hands them over; dictionary mode after (shared across requests in nearly every process, lib/shape.ts).

@@ -34,7 +34,8 @@ const DEEP = 10_000;
 const deepArray = '['.repeat(DEEP) + ']'.repeat(DEEP);
 const deepObject = '{"a":'.repeat(DEEP) + '1' + '}'.repeat(DEEP);
 
-const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const bytes = (...parts: Array<string | number[]>) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
 const syntax: CorpusCase[] = [
   ['a documented text event (the control row)', { body: text() }, 200, 'received'],
@@ -48,7 +49,12 @@ const syntax: CorpusCase[] = [
   ['two documents back to back', { body: `${text()}${text()}` }, 400, 'invalid_json'],
   ['the event followed by garbage', { body: `${text()} trailing` }, 400, 'invalid_json'],
   ['an unterminated string', { body: '{"id":"abc' }, 400, 'invalid_json'],
-  ['a raw U+0001 inside a string (JSON wants it escaped)', { body: text('a\u0001b').replace('\\u0001', '\u0001') }, 400, 'invalid_json'],
+  [
+    'a raw U+0001 inside a string (JSON wants it escaped)',
+    { body: text('a\u0001b').replace('\\u0001', '\u0001') },
+    400,
+    'invalid_json',
+  ],
   ['a raw newline inside a string', { body: text('a\nb').replace('\\n', '\n') }, 400, 'invalid_json'],
   ['the word undefined', { body: 'undefined' }, 400, 'invalid_json'],
 ];
@@ -59,10 +65,20 @@ const encoding: CorpusCase[] = [
   ['a 0xFF byte inside a string', { body: bytes('{"id":"', [0xff], '"}') }, 400, 'invalid_encoding'],
   ['an overlong encoding of "/" (C0 AF)', { body: bytes('{"id":"', [0xc0, 0xaf], '"}') }, 400, 'invalid_encoding'],
   ['a multi-byte sequence cut at the end', { body: bytes(text(), [0xe2, 0x82]) }, 400, 'invalid_encoding'],
-  ['UTF-16LE with its byte order mark', { body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text(), 'utf16le')]) }, 400, 'invalid_encoding'],
+  [
+    'UTF-16LE with its byte order mark',
+    { body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text(), 'utf16le')]) },
+    400,
+    'invalid_encoding',
+  ],
   ['a CESU-8 encoded surrogate (ED A0 80)', { body: bytes('{"id":"', [0xed, 0xa0, 0x80], '"}') }, 400, 'invalid_encoding'],
   ['Latin-1 "é" (a bare E9 byte)', { body: Buffer.from(text('café'), 'latin1') }, 400, 'invalid_encoding'],
-  ['escaped control characters \\u0000–\\u001f in the text', { body: text(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i))) }, 200, 'received'],
+  [
+    'escaped control characters \\u0000–\\u001f in the text',
+    { body: text(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i))) },
+    200,
+    'received',
+  ],
   ['a lone surrogate escape (\\ud800) in the text', { body: text().replace('"OK"', '"\\ud800"') }, 200, 'received'],
 ];
 
@@ -90,9 +106,19 @@ const badEnvelope: CorpusCase[] = [
   ['id is 257 characters (one over the bound)', { body: envelope({ id: 'i'.repeat(257) }) }, 400, 'invalid_envelope'],
   ['type is a number', { body: envelope({ type: 7 }) }, 400, 'invalid_envelope'],
   ['type is empty', { body: envelope({ type: '' }) }, 400, 'invalid_envelope'],
-  ['type is an array of the right string', { body: envelope({ type: ['whatsapp_mo_message_received'] }) }, 400, 'invalid_envelope'],
+  [
+    'type is an array of the right string',
+    { body: envelope({ type: ['whatsapp_mo_message_received'] }) },
+    400,
+    'invalid_envelope',
+  ],
   ['eventTime is epoch milliseconds as a number', { body: envelope({ eventTime: 1677067200000 }) }, 400, 'invalid_envelope'],
-  ['eventTime is 65 characters', { body: envelope({ eventTime: `2023-02-22T12:00:00.000Z${' '.repeat(41)}` }) }, 400, 'invalid_envelope'],
+  [
+    'eventTime is 65 characters',
+    { body: envelope({ eventTime: `2023-02-22T12:00:00.000Z${' '.repeat(41)}` }) },
+    400,
+    'invalid_envelope',
+  ],
   ['body is an array', { body: envelope({ body: [] }) }, 400, 'invalid_envelope'],
   ['body is a string', { body: envelope({ body: '{}' }) }, 400, 'invalid_envelope'],
   ['body is null', { body: envelope({ body: null }) }, 400, 'invalid_envelope'],
@@ -103,33 +129,103 @@ const badEvent: CorpusCase[] = [
   ['an inbound message whose type is a number', { body: body((b) => (b.type = 1)) }, 400, 'invalid_event'],
   ['a text message whose text.body is a number', { body: body((b) => (b.text = { body: 1 })) }, 400, 'invalid_event'],
   ['a text message whose text is a string', { body: body((b) => (b.text = 'hello')) }, 400, 'invalid_event'],
-  ['a status report whose status is a number', { body: JSON.stringify({ ...fixture('status-delivered'), id: 'status-num', body: { ...fixture('status-delivered').body, status: 3 } }) }, 400, 'invalid_event'],
-  ['a status conversation without expireAt', { body: JSON.stringify({ ...fixture('status-delivered'), id: 'status-conv', body: { ...fixture('status-delivered').body, conversation: { initiateType: 'x' } } }) }, 400, 'invalid_event'],
-  ['an undocumented type (InnoPaaS adds types: never a 400)', { body: envelope({ type: 'whatsapp_brand_new_event' }) }, 200, 'received'],
+  [
+    'a status report whose status is a number',
+    {
+      body: JSON.stringify({
+        ...fixture('status-delivered'),
+        id: 'status-num',
+        body: { ...fixture('status-delivered').body, status: 3 },
+      }),
+    },
+    400,
+    'invalid_event',
+  ],
+  [
+    'a status conversation without expireAt',
+    {
+      body: JSON.stringify({
+        ...fixture('status-delivered'),
+        id: 'status-conv',
+        body: { ...fixture('status-delivered').body, conversation: { initiateType: 'x' } },
+      }),
+    },
+    400,
+    'invalid_event',
+  ],
+  [
+    'an undocumented type (InnoPaaS adds types: never a 400)',
+    { body: envelope({ type: 'whatsapp_brand_new_event' }) },
+    200,
+    'received',
+  ],
   ['type "__proto__"', { body: envelope({ type: '__proto__' }) }, 200, 'received'],
   ['type "hasOwnProperty"', { body: envelope({ type: 'hasOwnProperty' }) }, 200, 'received'],
-  ['the whatsapp_template_status_update spelling (§9.1 item 14)', { body: JSON.stringify(fixture('template-status-update-spelling')) }, 200, 'received'],
-  ['a repeated key: JSON.parse keeps the last, and that one is handled', { body: text().replace('{', '{"id":"first-of-two",') }, 200, 'received'],
+  [
+    'the whatsapp_template_status_update spelling (§9.1 item 14)',
+    { body: JSON.stringify(fixture('template-status-update-spelling')) },
+    200,
+    'received',
+  ],
+  [
+    'a repeated key: JSON.parse keeps the last, and that one is handled',
+    { body: text().replace('{', '{"id":"first-of-two",') },
+    200,
+    'received',
+  ],
 ];
 
 const prototypeKeys: CorpusCase[] = [
   ['a top-level "__proto__" key', { body: text().replace('{', '{"__proto__":{"polluted":"yes"},') }, 200, 'received'],
   ['"__proto__" inside body', { body: bodyWith('"__proto__":{"polluted":"yes"}') }, 200, 'received'],
-  ['"constructor": { "prototype": … } inside body', { body: bodyWith('"constructor":{"prototype":{"polluted":"yes"}}') }, 200, 'received'],
-  ['envelope keys only under "__proto__" (inherited keys satisfy nothing)', { body: `{"__proto__":${envelope({})}}` }, 400, 'invalid_envelope'],
-  ['text.body only under "__proto__"', { body: body((b) => (b.text = JSON.parse('{"__proto__":{"body":"hi"}}'))) }, 400, 'invalid_event'],
+  [
+    '"constructor": { "prototype": … } inside body',
+    { body: bodyWith('"constructor":{"prototype":{"polluted":"yes"}}') },
+    200,
+    'received',
+  ],
+  [
+    'envelope keys only under "__proto__" (inherited keys satisfy nothing)',
+    { body: `{"__proto__":${envelope({})}}` },
+    400,
+    'invalid_envelope',
+  ],
+  [
+    'text.body only under "__proto__"',
+    { body: body((b) => (b.text = JSON.parse('{"__proto__":{"body":"hi"}}'))) },
+    400,
+    'invalid_event',
+  ],
 ];
 
 const sizeAndShape: CorpusCase[] = [
   ['10,000 nested arrays inside body (an extra key)', { body: bodyWith(`"deep":${deepArray}`) }, 200, 'received'],
   ['10,000 nested objects inside body (an extra key)', { body: bodyWith(`"deep":${deepObject}`) }, 200, 'received'],
   ['10,000 nested arrays as the whole payload', { body: deepArray }, 400, 'batch_not_supported'],
-  ['10,000 nested objects in place of text', { body: text().replace(/"text":\{"body":"OK"\}/, `"text":${deepObject}`) }, 400, 'invalid_event'],
-  ['50,000 extra keys in body', { body: bodyWith(Array.from({ length: 50_000 }, (_, i) => `"k${i}":${i}`).join(',')) }, 200, 'received'],
+  [
+    '10,000 nested objects in place of text',
+    { body: text().replace(/"text":\{"body":"OK"\}/, `"text":${deepObject}`) },
+    400,
+    'invalid_event',
+  ],
+  [
+    '50,000 extra keys in body',
+    { body: bodyWith(Array.from({ length: 50_000 }, (_, i) => `"k${i}":${i}`).join(',')) },
+    200,
+    'received',
+  ],
   ['a 1 MB text with the default 1 MB limit', { body: text('x'.repeat(MB)) }, 413, 'payload_too_large'],
 ];
 
-describeCorpus('bad input: the body', {}, [...syntax, ...encoding, ...notAnEnvelope, ...badEnvelope, ...badEvent, ...prototypeKeys, ...sizeAndShape]);
+describeCorpus('bad input: the body', {}, [
+  ...syntax,
+  ...encoding,
+  ...notAnEnvelope,
+  ...badEnvelope,
+  ...badEvent,
+  ...prototypeKeys,
+  ...sizeAndShape,
+]);
 
 // A 1 MB string where the limit allows it: accepted where the schema leaves strings unbounded, refused
 // where the envelope bounds them (id, eventTime keep dedupe keys and logs small).

@@ -1,7 +1,16 @@
 import { connect } from 'node:net';
 import express from 'express';
 import { createApp, credentials, textEvent } from './helpers/app';
-import { chunked, describeCorpus, listenLocal, rawPost, sendRaw, type CorpusCase, type LocalServer, type RawPost } from './helpers/raw-http';
+import {
+  chunked,
+  describeCorpus,
+  listenLocal,
+  rawPost,
+  sendRaw,
+  type CorpusCase,
+  type LocalServer,
+  type RawPost,
+} from './helpers/raw-http';
 
 /**
  * The bad-input corpus, part 3: how the body arrives — chunked or not, too long, too short, too slow,
@@ -14,7 +23,10 @@ const event = () => JSON.stringify(textEvent());
 const half = (body: string) => body.slice(0, body.length >> 1);
 /** The first chunk of a chunked body that never ends. */
 const FIRST_CHUNK_ONLY = chunked(Buffer.from('{"id":"abc","type":'), 1 << 10)[0] as Buffer;
-const noCredentials: RawPost['headers'] = [['UserName', null], ['Authorization', null]];
+const noCredentials: RawPost['headers'] = [
+  ['UserName', null],
+  ['Authorization', null],
+];
 
 /** A valid event declared at its length but sent in two halves `gapMs` apart. */
 function trickled(gapMs: number): RawPost {
@@ -25,8 +37,29 @@ function trickled(gapMs: number): RawPost {
 const framing: CorpusCase[] = [
   ['chunked, one chunk', { body: event(), chunkSize: 1 << 20 }, 200, 'received'],
   ['chunked, one byte a chunk', { body: event(), chunkSize: 1 }, 200, 'received'],
-  ['chunked with chunk extensions', { headers: [['Transfer-Encoding', 'chunked']], contentLength: null, then: [`${Buffer.byteLength(event()).toString(16)};source=innopaas\r\n${event()}\r\n0\r\n\r\n`] }, 200, 'received'],
-  ['chunked with a trailer field', { headers: [['Transfer-Encoding', 'chunked'], ['Trailer', 'X-Checksum']], contentLength: null, then: [...chunked(Buffer.from(event()), 100).slice(0, -1), '0\r\nX-Checksum: abc\r\n\r\n'] }, 200, 'received'],
+  [
+    'chunked with chunk extensions',
+    {
+      headers: [['Transfer-Encoding', 'chunked']],
+      contentLength: null,
+      then: [`${Buffer.byteLength(event()).toString(16)};source=innopaas\r\n${event()}\r\n0\r\n\r\n`],
+    },
+    200,
+    'received',
+  ],
+  [
+    'chunked with a trailer field',
+    {
+      headers: [
+        ['Transfer-Encoding', 'chunked'],
+        ['Trailer', 'X-Checksum'],
+      ],
+      contentLength: null,
+      then: [...chunked(Buffer.from(event()), 100).slice(0, -1), '0\r\nX-Checksum: abc\r\n\r\n'],
+    },
+    200,
+    'received',
+  ],
   ['chunked with no data (the connectivity test)', { body: '', chunkSize: 1 }, 200, 'test'],
   ['Content-Length: 0', { body: '' }, 200, 'test'],
   ['Content-Length with leading zeros', { body: event(), contentLength: `000${Buffer.byteLength(event())}` }, 200, 'received'],
@@ -36,17 +69,47 @@ const framing: CorpusCase[] = [
 
 const MB = 1024 * 1024;
 const bounds: CorpusCase[] = [
-  ['a 2 MB chunked body, no Content-Length (the streaming cap)', { body: Buffer.alloc(2 * MB, 0x20), chunkSize: 64 * 1024 }, 413, 'payload_too_large'],
-  ['a 2 MB chunked body without credentials', { headers: noCredentials, body: Buffer.alloc(2 * MB, 0x20), chunkSize: 64 * 1024 }, 401, 'unauthorized'],
+  [
+    'a 2 MB chunked body, no Content-Length (the streaming cap)',
+    { body: Buffer.alloc(2 * MB, 0x20), chunkSize: 64 * 1024 },
+    413,
+    'payload_too_large',
+  ],
+  [
+    'a 2 MB chunked body without credentials',
+    { headers: noCredentials, body: Buffer.alloc(2 * MB, 0x20), chunkSize: 64 * 1024 },
+    401,
+    'unauthorized',
+  ],
   ['Content-Length: 1 TB, nothing sent (refused before reading)', { contentLength: String(2 ** 40) }, 413, 'payload_too_large'],
   ['Content-Length: 1 TB without credentials', { headers: noCredentials, contentLength: String(2 ** 40) }, 401, 'unauthorized'],
-  ['a body declared longer than sent, the client waits', { body: event(), contentLength: String(Buffer.byteLength(event()) + 10) }, 408, 'request_timeout'],
+  [
+    'a body declared longer than sent, the client waits',
+    { body: event(), contentLength: String(Buffer.byteLength(event()) + 10) },
+    408,
+    'request_timeout',
+  ],
   ['headers only, the body never comes', { contentLength: '100' }, 408, 'request_timeout'],
   ['a body trickling in slower than bodyTimeoutMs', trickled(BODY_TIMEOUT_MS * 2), 408, 'request_timeout'],
-  ['a chunked body that stops before its last chunk', { headers: [['Transfer-Encoding', 'chunked']], contentLength: null, then: [FIRST_CHUNK_ONLY] }, 408, 'request_timeout'],
+  [
+    'a chunked body that stops before its last chunk',
+    { headers: [['Transfer-Encoding', 'chunked']], contentLength: null, then: [FIRST_CHUNK_ONLY] },
+    408,
+    'request_timeout',
+  ],
   ['a body with one pause well within bodyTimeoutMs', trickled(BODY_TIMEOUT_MS / 4), 200, 'received'],
-  ['a client that hangs up half way through the body', { contentLength: '1000', then: [half(event()), 20], abort: true }, 0, 'no-answer'],
-  ['a client that hangs up half way through a chunked body', { headers: [['Transfer-Encoding', 'chunked']], contentLength: null, then: [FIRST_CHUNK_ONLY, 20], abort: true }, 0, 'no-answer'],
+  [
+    'a client that hangs up half way through the body',
+    { contentLength: '1000', then: [half(event()), 20], abort: true },
+    0,
+    'no-answer',
+  ],
+  [
+    'a client that hangs up half way through a chunked body',
+    { headers: [['Transfer-Encoding', 'chunked']], contentLength: null, then: [FIRST_CHUNK_ONLY, 20], abort: true },
+    0,
+    'no-answer',
+  ],
   ['a client that hangs up right after the headers', { contentLength: '1000', then: [20], abort: true }, 0, 'no-answer'],
 ];
 
@@ -55,26 +118,59 @@ const parserRefusals: CorpusCase[] = [
   ['Content-Length: -1', { body: event(), contentLength: '-1' }, 400, 'node'],
   ['Content-Length: +10', { body: event(), contentLength: '+10' }, 400, 'node'],
   ['Content-Length beyond 64 bits', { body: event(), contentLength: '99999999999999999999' }, 400, 'node'],
-  ['two different Content-Lengths (request smuggling)', { body: event(), headers: [['Content-Length', '5'], ['Content-Length', '7']] }, 400, 'node'],
-  ['Content-Length and Transfer-Encoding together (request smuggling)', { body: event(), headers: [['Transfer-Encoding', 'chunked']] }, 400, 'node'],
+  [
+    'two different Content-Lengths (request smuggling)',
+    {
+      body: event(),
+      headers: [
+        ['Content-Length', '5'],
+        ['Content-Length', '7'],
+      ],
+    },
+    400,
+    'node',
+  ],
+  [
+    'Content-Length and Transfer-Encoding together (request smuggling)',
+    { body: event(), headers: [['Transfer-Encoding', 'chunked']] },
+    400,
+    'node',
+  ],
   ['Transfer-Encoding: identity', { body: event(), headers: [['Transfer-Encoding', 'identity']] }, 400, 'node'],
   ['a folded header line (obs-fold)', { body: event(), headers: [['X-Folded', 'a\r\n b']] }, 400, 'node'],
 ];
 
-describeCorpus('bad input: framing and transport', { bodyTimeoutMs: BODY_TIMEOUT_MS }, [...framing, ...bounds, ...parserRefusals]);
+describeCorpus('bad input: framing and transport', { bodyTimeoutMs: BODY_TIMEOUT_MS }, [
+  ...framing,
+  ...bounds,
+  ...parserRefusals,
+]);
 
 describe('transport behaviour beyond one answer (Express 5)', () => {
   let handled = 0;
   let server: LocalServer;
   beforeAll(async () => {
-    server = await listenLocal(createApp(express, { bodyTimeoutMs: BODY_TIMEOUT_MS, on: { whatsapp_mo_message_received: () => { handled += 1; } } }).app);
+    server = await listenLocal(
+      createApp(express, {
+        bodyTimeoutMs: BODY_TIMEOUT_MS,
+        on: {
+          whatsapp_mo_message_received: () => {
+            handled += 1;
+          },
+        },
+      }).app,
+    );
   });
   // Also when a test failed half way: a server left listening would keep jest from exiting.
   afterAll(() => server.close());
 
   test('fifty clients hanging up mid-body cost nothing: no handler call, and the next request is served', async () => {
     const start = handled;
-    const aborted = await Promise.all(Array.from({ length: 50 }, () => sendRaw(server.port, rawPost(credentials, { contentLength: '1000', then: ['{"id":"a', 5], abort: true }))));
+    const aborted = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        sendRaw(server.port, rawPost(credentials, { contentLength: '1000', then: ['{"id":"a', 5], abort: true })),
+      ),
+    );
     expect(aborted.every((r) => r.status === 0)).toBe(true);
     const next = await sendRaw(server.port, rawPost(credentials, { body: event() }));
     expect(next.status).toBe(200);
@@ -82,14 +178,18 @@ describe('transport behaviour beyond one answer (Express 5)', () => {
   });
 
   test('a 408 closes the connection, so a stalled client does not keep it', async () => {
-    const response = await sendRaw(server.port, rawPost(credentials, { contentLength: '100', headers: [['Connection', 'keep-alive']] }));
+    const response = await sendRaw(
+      server.port,
+      rawPost(credentials, { contentLength: '100', headers: [['Connection', 'keep-alive']] }),
+    );
     expect(response.status).toBe(408);
     expect('headers' in response && response.headers.connection).toBe('close');
   });
 
   test('two requests pipelined on one keep-alive connection are answered in order', async () => {
     const [first, second] = [event(), event()];
-    const request = (body: string) => `POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nUserName: ${credentials.UserName}\r\nAuthorization: ${credentials.Authorization}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const request = (body: string) =>
+      `POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nUserName: ${credentials.UserName}\r\nAuthorization: ${credentials.Authorization}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const socket = connect({ port: server.port, host: '127.0.0.1' });
     let received = '';
     const bothAnswered = new Promise<void>((resolve, reject) => {
@@ -110,7 +210,14 @@ describe('transport behaviour beyond one answer (Express 5)', () => {
   // keeps the connection and either discards a declared body at wire speed, or — after raw-body paused
   // an over-limit stream — holds the socket until Node's requestTimeout (300 s).
   test('a 413 on a body still arriving closes the connection', async () => {
-    const response = await sendRaw(server.port, rawPost(credentials, { headers: [['Connection', 'keep-alive']], contentLength: String(2 * MB), then: [Buffer.alloc(64 * 1024, 0x20)] }));
+    const response = await sendRaw(
+      server.port,
+      rawPost(credentials, {
+        headers: [['Connection', 'keep-alive']],
+        contentLength: String(2 * MB),
+        then: [Buffer.alloc(64 * 1024, 0x20)],
+      }),
+    );
     expect(response.status).toBe(413);
     expect('headers' in response && response.headers.connection).toBe('close');
   });

@@ -25,7 +25,12 @@ describeWithRedis('Redis killed mid-run', () => {
     redis = await startRedisServer();
     // Fail fast: no offline queue and no per-request retries, so a command sent while Redis is down
     // rejects at once instead of waiting for a reconnection; reconnect attempts every 50 ms.
-    client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50, lazyConnect: true });
+    client = new Redis(redis.port, '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 50,
+      lazyConnect: true,
+    });
     // ioredis emits 'error' on every failed reconnect; unheard, Node would throw it.
     client.on('error', () => undefined);
     await client.connect();
@@ -50,8 +55,17 @@ describeWithRedis('Redis killed mid-run', () => {
     let calls = 0;
     const errors: string[] = [];
     const { app } = createApp(express, {
-      dedupe: { store: new RedisStore({ client, prefix: `faults-${failMode}-${Date.now()}:` }), failMode, timeoutMs: DEDUPE_TIMEOUT_MS },
-      on: { whatsapp_mo_message_received: () => { calls += 1; return handler(); } },
+      dedupe: {
+        store: new RedisStore({ client, prefix: `faults-${failMode}-${Date.now()}:` }),
+        failMode,
+        timeoutMs: DEDUPE_TIMEOUT_MS,
+      },
+      on: {
+        whatsapp_mo_message_received: () => {
+          calls += 1;
+          return handler();
+        },
+      },
       onError: (error) => errors.push(error.code),
     });
     const deliver = (event: object) => request(app).post('/webhook').set(credentials).send(event).timeout(5000);
@@ -102,7 +116,7 @@ describeWithRedis('Redis killed mid-run', () => {
     const event = textEvent();
     const pending = deliver(event);
     const answered = pending.then((res) => res.status);
-    for (const deadline = Date.now() + 2000; calls() === 0 && Date.now() < deadline; ) await sleep(10);
+    for (const deadline = Date.now() + 2000; calls() === 0 && Date.now() < deadline;) await sleep(10);
     await redis.kill();
     release();
     expect(await answered).toBe(200);

@@ -26,7 +26,7 @@ function setup(handler: (event: unknown) => unknown, options: Partial<InnopaasWe
 
 /** A handler failing the first `failures` calls in the way given, then resolving; counts every call. */
 function flaky(fail: () => unknown, failures = 1) {
-  const handler = (() => (handler.calls += 1) <= failures ? fail() : undefined) as (() => unknown) & { calls: number };
+  const handler = (() => ((handler.calls += 1) <= failures ? fail() : undefined)) as (() => unknown) & { calls: number };
   handler.calls = 0;
   return handler;
 }
@@ -41,12 +41,36 @@ afterAll(() => {
 
 describe('a handler that fails', () => {
   test.each<[string, () => unknown]>([
-    ['throws an Error', () => { throw new Error('database down'); }],
+    [
+      'throws an Error',
+      () => {
+        throw new Error('database down');
+      },
+    ],
     ['rejects', () => Promise.reject(new Error('database down'))],
-    ['throws null', () => { throw null; }],
-    ['throws a string', () => { throw 'database down'; }],
+    [
+      'throws null',
+      () => {
+        throw null;
+      },
+    ],
+    [
+      'throws a string',
+      () => {
+        throw 'database down';
+      },
+    ],
     ['rejects with undefined', () => Promise.reject(undefined)],
-    ['throws an Error whose message getter throws', () => { throw Object.defineProperty(new Error(), 'message', { get() { throw new Error('getter'); } }); }],
+    [
+      'throws an Error whose message getter throws',
+      () => {
+        throw Object.defineProperty(new Error(), 'message', {
+          get() {
+            throw new Error('getter');
+          },
+        });
+      },
+    ],
   ])('%s → 500 handler_failed, onError told, the claim released: the retry is handled', async (_case, fail) => {
     const handler = flaky(fail);
     const { errors, deliver } = setup(handler);
@@ -198,55 +222,66 @@ describe.each(['closed', 'open'] as const)('a dedupe store that fails, failMode 
     return { store, handler, ...setup(handler, { dedupe: { store, failMode, timeoutMs: TIMEOUT_MS, claimTtlMs: 300 } }) };
   }
 
-  test.each(['throw', 'reject', 'stall', 'garbage'] as const)('claim: %s → the fail mode decides; once the store recovers the retry is handled once', async (fault) => {
-    const { store, handler, errors, deliver } = withStore();
-    const event = textEvent();
-    store.faults.claim = fault;
-    const started = Date.now();
-    const res = await deliver(event);
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
-    if (failMode === 'closed') {
-      expect(res.status).toBe(503);
-      expect(res.body.code).toBe('dedupe_unavailable');
-      expect(handler.calls).toBe(0);
-    } else {
-      expect(res.body).toEqual({ received: true });
-      expect(handler.calls).toBe(1);
-    }
-    expect(errors).toEqual(['dedupe_unavailable']);
+  test.each(['throw', 'reject', 'stall', 'garbage'] as const)(
+    'claim: %s → the fail mode decides; once the store recovers the retry is handled once',
+    async (fault) => {
+      const { store, handler, errors, deliver } = withStore();
+      const event = textEvent();
+      store.faults.claim = fault;
+      const started = Date.now();
+      const res = await deliver(event);
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
+      if (failMode === 'closed') {
+        expect(res.status).toBe(503);
+        expect(res.body.code).toBe('dedupe_unavailable');
+        expect(handler.calls).toBe(0);
+      } else {
+        expect(res.body).toEqual({ received: true });
+        expect(handler.calls).toBe(1);
+      }
+      expect(errors).toEqual(['dedupe_unavailable']);
 
-    store.faults.claim = 'none';
-    await deliver(event).expect(200, { received: true });
-    await deliver(event).expect(200, { received: true, duplicate: true });
-    // failMode open handled it without a claim, so the recovered store saw it as new: at least once.
-    expect(handler.calls).toBe(failMode === 'closed' ? 1 : 2);
-  });
+      store.faults.claim = 'none';
+      await deliver(event).expect(200, { received: true });
+      await deliver(event).expect(200, { received: true, duplicate: true });
+      // failMode open handled it without a claim, so the recovered store saw it as new: at least once.
+      expect(handler.calls).toBe(failMode === 'closed' ? 1 : 2);
+    },
+  );
 
-  test.each(['throw', 'reject', 'stall'] as const)('complete: %s → the handler’s 200 stands; the claim expires and the retry runs again', async (fault) => {
-    const { store, handler, errors, deliver } = withStore();
-    const event = textEvent();
-    store.faults.complete = fault;
-    await deliver(event).expect(200, { received: true });
-    expect(errors).toEqual(['dedupe_unavailable']);
-    store.faults.complete = 'none';
-    // The unfinished claim is "being handled" until claimTtlMs: a 409 tells InnoPaaS to come back.
-    await deliver(event).expect(409);
-    await sleep(350);
-    await deliver(event).expect(200, { received: true });
-    expect(handler.calls).toBe(2);
-  });
+  test.each(['throw', 'reject', 'stall'] as const)(
+    'complete: %s → the handler’s 200 stands; the claim expires and the retry runs again',
+    async (fault) => {
+      const { store, handler, errors, deliver } = withStore();
+      const event = textEvent();
+      store.faults.complete = fault;
+      await deliver(event).expect(200, { received: true });
+      expect(errors).toEqual(['dedupe_unavailable']);
+      store.faults.complete = 'none';
+      // The unfinished claim is "being handled" until claimTtlMs: a 409 tells InnoPaaS to come back.
+      await deliver(event).expect(409);
+      await sleep(350);
+      await deliver(event).expect(200, { received: true });
+      expect(handler.calls).toBe(2);
+    },
+  );
 
-  test.each(['throw', 'reject', 'stall'] as const)('release after a failed handler: %s → 500 in bounded time; the retry is handled after claimTtlMs', async (fault) => {
-    const store = new FaultyStore();
-    const handler = flaky(() => { throw new Error('handler down'); });
-    const { errors, deliver } = setup(handler, { dedupe: { store, failMode, timeoutMs: TIMEOUT_MS, claimTtlMs: 300 } });
-    const event = textEvent();
-    store.faults.release = fault;
-    await deliver(event).expect(500);
-    expect(errors.sort()).toEqual(['dedupe_unavailable', 'handler_failed']);
-    store.faults.release = 'none';
-    await sleep(350);
-    await deliver(event).expect(200, { received: true });
-    expect(handler.calls).toBe(2);
-  });
+  test.each(['throw', 'reject', 'stall'] as const)(
+    'release after a failed handler: %s → 500 in bounded time; the retry is handled after claimTtlMs',
+    async (fault) => {
+      const store = new FaultyStore();
+      const handler = flaky(() => {
+        throw new Error('handler down');
+      });
+      const { errors, deliver } = setup(handler, { dedupe: { store, failMode, timeoutMs: TIMEOUT_MS, claimTtlMs: 300 } });
+      const event = textEvent();
+      store.faults.release = fault;
+      await deliver(event).expect(500);
+      expect(errors.sort()).toEqual(['dedupe_unavailable', 'handler_failed']);
+      store.faults.release = 'none';
+      await sleep(350);
+      await deliver(event).expect(200, { received: true });
+      expect(handler.calls).toBe(2);
+    },
+  );
 });

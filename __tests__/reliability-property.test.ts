@@ -46,7 +46,10 @@ afterAll(async () => {
   agent.destroy();
   await server.close();
   process.off('unhandledRejection', record).off('uncaughtException', record);
-  const statuses = [...tally].sort().map(([key, count]) => `${key}: ${count}`).join(', ');
+  const statuses = [...tally]
+    .sort()
+    .map(([key, count]) => `${key}: ${count}`)
+    .join(', ');
   process.stdout.write(`property test: ${sent} generated requests (${statuses})\n`);
 });
 
@@ -55,7 +58,11 @@ interface Answer {
   body: { code?: string; received?: boolean; duplicate?: boolean; test?: boolean };
 }
 
-function send(body: string | Uint8Array, headers: Record<string, string> = { UserName: USER, Authorization: AUTH, 'Content-Type': 'application/json' }, method = 'POST'): Promise<Answer> {
+function send(
+  body: string | Uint8Array,
+  headers: Record<string, string> = { UserName: USER, Authorization: AUTH, 'Content-Type': 'application/json' },
+  method = 'POST',
+): Promise<Answer> {
   sent += 1;
   return new Promise((resolve, reject) => {
     // An explicit length: Node's client would send a GET body unframed, which the server reads as a
@@ -80,9 +87,14 @@ function send(body: string | Uint8Array, headers: Record<string, string> = { Use
 /** The answer the pipeline promises for a parsed payload: the schemas are the oracle. */
 function expectAnswerFor(payload: unknown, answer: Answer): void {
   if (Array.isArray(payload)) return void expect(answer).toMatchObject({ status: 400, body: { code: 'batch_not_supported' } });
-  if (typeof payload === 'object' && payload !== null && Object.keys(payload).length === 0) return void expect(answer.body).toEqual({ received: true, test: true });
+  if (typeof payload === 'object' && payload !== null && Object.keys(payload).length === 0)
+    return void expect(answer.body).toEqual({ received: true, test: true });
   const problems = validationErrors(payload);
-  if (problems.length > 0) return void expect(answer).toMatchObject({ status: 400, body: { code: expect.stringMatching(/^invalid_(envelope|event)$/) } });
+  if (problems.length > 0)
+    return void expect(answer).toMatchObject({
+      status: 400,
+      body: { code: expect.stringMatching(/^invalid_(envelope|event)$/) },
+    });
   const { id } = payload as { id: string };
   if (id.endsWith(FAIL)) return void expect(answer).toMatchObject({ status: 500, body: { code: 'handler_failed' } });
   expect(answer.status).toBe(200);
@@ -92,16 +104,25 @@ function expectAnswerFor(payload: unknown, answer: Answer): void {
 
 let sequence = 0;
 const freshId = () => `prop-${(sequence += 1)}${sequence % 20 === 0 ? FAIL : ''}`;
-const run = (property: fc.IAsyncProperty<never>, numRuns: number) => fc.assert(property, { numRuns, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: true });
+const run = (property: fc.IAsyncProperty<never>, numRuns: number) =>
+  fc.assert(property, { numRuns, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: true });
 
 test('random JSON documents are answered as the schemas say', async () => {
-  await run(fc.asyncProperty(fc.json({ maxDepth: 3 }), async (text) => expectAnswerFor(JSON.parse(text), await send(text))) as never, RUNS.randomJson);
+  await run(
+    fc.asyncProperty(fc.json({ maxDepth: 3 }), async (text) => expectAnswerFor(JSON.parse(text), await send(text))) as never,
+    RUNS.randomJson,
+  );
 });
 
 test('random envelopes (any keys missing, any value types) are answered as the schemas say', async () => {
   const anyValue = fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 2 }));
   const envelope = fc.record(
-    { id: fc.oneof(fc.constant(null), anyValue), type: fc.oneof(fc.constantFrom(...EVENT_TYPES, 'whatsapp_template_status_update', '__proto__'), anyValue), eventTime: anyValue, body: fc.oneof(fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })), anyValue) },
+    {
+      id: fc.oneof(fc.constant(null), anyValue),
+      type: fc.oneof(fc.constantFrom(...EVENT_TYPES, 'whatsapp_template_status_update', '__proto__'), anyValue),
+      eventTime: anyValue,
+      body: fc.oneof(fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })), anyValue),
+    },
     { requiredKeys: [] },
   );
   await run(
@@ -116,28 +137,42 @@ test('random envelopes (any keys missing, any value types) are answered as the s
 /** Every path inside a value, parents before children, so an index picks any field at any depth. */
 function pathsOf(value: unknown, prefix: string[] = []): string[][] {
   if (typeof value !== 'object' || value === null) return [];
-  return Object.keys(value).flatMap((key) => [[...prefix, key], ...pathsOf((value as Record<string, unknown>)[key], [...prefix, key])]);
+  return Object.keys(value).flatMap((key) => [
+    [...prefix, key],
+    ...pathsOf((value as Record<string, unknown>)[key], [...prefix, key]),
+  ]);
 }
 
 test('documented events with one field deleted, retyped or added are answered as the schemas say', async () => {
-  const mutation = fc.record({ name: fc.constantFrom(...Object.keys(fixtures)), op: fc.constantFrom('delete', 'retype', 'add'), at: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }), redeliver: fc.boolean() });
+  const mutation = fc.record({
+    name: fc.constantFrom(...Object.keys(fixtures)),
+    op: fc.constantFrom('delete', 'retype', 'add'),
+    at: fc.nat(),
+    value: fc.jsonValue({ maxDepth: 2 }),
+    redeliver: fc.boolean(),
+  });
   await run(
     fc.asyncProperty(mutation, async ({ name, op, at, value, redeliver }) => {
       const event = structuredClone(fixtures[name]) as unknown as Record<string, unknown>;
       event.id = freshId();
       const paths = pathsOf(event);
       const path = paths[at % paths.length] as string[];
-      const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, event);
+      const parent = path
+        .slice(0, -1)
+        .reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, event);
       const key = path[path.length - 1] as string;
       if (op === 'delete') delete parent[key];
       else if (op === 'retype') parent[key] = value;
-      else if (typeof parent[key] === 'object' && parent[key] !== null && !Array.isArray(parent[key])) (parent[key] as Record<string, unknown>).addedByTest = value;
+      else if (typeof parent[key] === 'object' && parent[key] !== null && !Array.isArray(parent[key]))
+        (parent[key] as Record<string, unknown>).addedByTest = value;
       const first = await send(JSON.stringify(event));
       expectAnswerFor(event, first);
       if (!redeliver) return;
       // InnoPaaS delivering it again: handled once, refused the same way, or failing the same way.
       const again = await send(JSON.stringify(event));
-      expect(again).toEqual(first.body.received && !first.body.test ? { status: 200, body: { received: true, duplicate: true } } : first);
+      expect(again).toEqual(
+        first.body.received && !first.body.test ? { status: 200, body: { received: true, duplicate: true } } : first,
+      );
     }) as never,
     RUNS.mutatedEvent,
   );
@@ -149,8 +184,18 @@ const BAD_TYPES = ['text/plain', 'application/xml', 'application/json; charset=l
 test('random methods, credentials and content types are refused in pipeline order: 405, 401, 415', async () => {
   // Mostly right, so that enough requests get past the credentials to meet the content type.
   const header = (right: string) =>
-    fc.oneof({ arbitrary: fc.constant(right), weight: 6 }, fc.constant(undefined), fc.string({ unit: 'grapheme-ascii', maxLength: 64 }), fc.constant(right.toUpperCase()));
-  const requestShape = fc.record({ method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), user: header(USER), auth: header(AUTH), type: fc.constantFrom(undefined, ...GOOD_TYPES, ...BAD_TYPES) });
+    fc.oneof(
+      { arbitrary: fc.constant(right), weight: 6 },
+      fc.constant(undefined),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 64 }),
+      fc.constant(right.toUpperCase()),
+    );
+  const requestShape = fc.record({
+    method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+    user: header(USER),
+    auth: header(AUTH),
+    type: fc.constantFrom(undefined, ...GOOD_TYPES, ...BAD_TYPES),
+  });
   await run(
     fc.asyncProperty(requestShape, async ({ method, user, auth, type }) => {
       const headers: Record<string, string> = {};
@@ -159,7 +204,14 @@ test('random methods, credentials and content types are refused in pipeline orde
       if (type !== undefined) headers['Content-Type'] = type;
       const answer = await send(JSON.stringify(textEvent()), headers, method);
       // HTTP drops the spaces around a value: " secret " is the secret.
-      const expected = method !== 'POST' ? 405 : user?.trim() !== USER || auth?.trim() !== AUTH ? 401 : BAD_TYPES.includes(type as string) ? 415 : 200;
+      const expected =
+        method !== 'POST'
+          ? 405
+          : user?.trim() !== USER || auth?.trim() !== AUTH
+            ? 401
+            : BAD_TYPES.includes(type as string)
+              ? 415
+              : 200;
       expect(answer.status).toBe(expected);
     }) as never,
     RUNS.randomHeaders,
@@ -171,7 +223,10 @@ test('random bytes are refused with a 4xx (or taken as the connectivity test), n
     fc.asyncProperty(fc.uint8Array({ maxLength: 256 }), async (bytes) => {
       const answer = await send(bytes);
       expect([200, 400]).toContain(answer.status);
-      if (answer.status === 400) expect(['invalid_encoding', 'invalid_json', 'invalid_envelope', 'invalid_event', 'batch_not_supported']).toContain(answer.body.code);
+      if (answer.status === 400)
+        expect(['invalid_encoding', 'invalid_json', 'invalid_envelope', 'invalid_event', 'batch_not_supported']).toContain(
+          answer.body.code,
+        );
     }) as never,
     RUNS.randomBytes,
   );
@@ -179,8 +234,23 @@ test('random bytes are refused with a 4xx (or taken as the connectivity test), n
 
 test('over all runs: enough requests reaching every branch, no invalid event handled, no exception escaped', () => {
   expect(sent).toBeGreaterThanOrEqual(5000);
-  const branches = ['200 received', '200 duplicate', '200 test', '400 invalid_json', '400 invalid_envelope', '400 invalid_event', '400 invalid_encoding', '400 batch_not_supported', '401 unauthorized', '405 method_not_allowed', '415 unsupported_media_type', '500 handler_failed'];
-  expect(Object.fromEntries(tally)).toEqual(expect.objectContaining(Object.fromEntries(branches.map((branch) => [branch, expect.any(Number)]))));
+  const branches = [
+    '200 received',
+    '200 duplicate',
+    '200 test',
+    '400 invalid_json',
+    '400 invalid_envelope',
+    '400 invalid_event',
+    '400 invalid_encoding',
+    '400 batch_not_supported',
+    '401 unauthorized',
+    '405 method_not_allowed',
+    '415 unsupported_media_type',
+    '500 handler_failed',
+  ];
+  expect(Object.fromEntries(tally)).toEqual(
+    expect.objectContaining(Object.fromEntries(branches.map((branch) => [branch, expect.any(Number)]))),
+  );
   expect(unexpected).toEqual([]);
   expect(escaped).toEqual([]);
 });

@@ -51,7 +51,12 @@ test(
     if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/index.js is missing: run npm run build');
     const { code, stdout, stderr } = await runSoak();
     // The figures are meant for the release notes: show them whether the run passed or not.
-    process.stdout.write(stdout.split('\n').filter((line) => line.startsWith('soak:')).join('\n') + '\n');
+    process.stdout.write(
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('soak:'))
+        .join('\n') + '\n',
+    );
     const line = stdout.split('\n').find((l) => l.startsWith('SOAK_RESULT '));
     if (!line) throw new Error(`the soak printed no result (exit ${code}):\n${stderr}${stdout}`);
     const result = JSON.parse(line.slice('SOAK_RESULT '.length)) as SoakResult;

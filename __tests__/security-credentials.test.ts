@@ -33,7 +33,12 @@ describe('createCredentialCheck', () => {
 
   test.each<{ name: string; userName: unknown; authorization: unknown; expected: boolean }>([
     { name: 'the right pair', userName: USER, authorization: AUTH, expected: true },
-    { name: 'another configured pair (rotation)', userName: 'next-user', authorization: 'next-authorization-93ad', expected: true },
+    {
+      name: 'another configured pair (rotation)',
+      userName: 'next-user',
+      authorization: 'next-authorization-93ad',
+      expected: true,
+    },
     { name: 'halves of two different pairs', userName: 'old-user', authorization: AUTH, expected: false },
     { name: 'a 1 MB wrong Authorization', userName: USER, authorization: 'x'.repeat(MB), expected: false },
     { name: 'a 1-byte wrong Authorization', userName: USER, authorization: 'x', expected: false },
@@ -45,7 +50,12 @@ describe('createCredentialCheck', () => {
     { name: 'a repeated header (an array)', userName: [USER, USER], authorization: AUTH, expected: false },
     { name: 'the \\u0000invalid stand-in itself', userName: '\u0000invalid', authorization: '\u0000invalid', expected: false },
     { name: 'the stand-in pair itself', userName: '\u0000invalid', authorization: '', expected: false },
-    { name: 'the line feed moved: user and authorization split elsewhere', userName: `${USER}\n${AUTH.slice(0, 4)}`, authorization: AUTH.slice(4), expected: false },
+    {
+      name: 'the line feed moved: user and authorization split elsewhere',
+      userName: `${USER}\n${AUTH.slice(0, 4)}`,
+      authorization: AUTH.slice(4),
+      expected: false,
+    },
     { name: 'the whole pair in UserName', userName: `${USER}\n${AUTH}`, authorization: '', expected: false },
   ])('$name → $expected, without throwing', ({ userName, authorization, expected }) => {
     expect(check(userName as string, authorization as string)).toBe(expected);
@@ -54,7 +64,14 @@ describe('createCredentialCheck', () => {
   test('timingSafeEqual only ever meets two 32-byte digests, for every pair, on every call', () => {
     // Unhashed, timingSafeEqual throws on a length mismatch — and the throw would tell the length.
     expect(() => timingSafeEqual(Buffer.alloc(1), Buffer.alloc(2))).toThrow(/same byte length/);
-    const inputs: Array<[unknown, unknown]> = [[USER, AUTH], ['old-user', 'old-authorization-6c1f'], ['', ''], ['a', 'x'.repeat(MB)], [undefined, ['a', 'b']], ['x'.repeat(MB), undefined]];
+    const inputs: Array<[unknown, unknown]> = [
+      [USER, AUTH],
+      ['old-user', 'old-authorization-6c1f'],
+      ['', ''],
+      ['a', 'x'.repeat(MB)],
+      [undefined, ['a', 'b']],
+      ['x'.repeat(MB), undefined],
+    ];
     for (const [userName, authorization] of inputs) {
       recorded.mockClear();
       check(userName as string, authorization as string);
@@ -76,7 +93,9 @@ describe('credentials the HTTP headers can never carry', () => {
     ['surrounding spaces', { userName: ` ${USER} `, authorization: AUTH }],
     ['non-ASCII characters (Node reads header bytes as Latin-1)', { userName: 'usér', authorization: AUTH }],
   ])('%s → refused at creation, without printing the value', (_case, credentials) => {
-    expect(() => innopaasWebhook(credentials)).toThrow(/`(userName|authorization)` contains characters an HTTP header cannot carry.*trailing newline/);
+    expect(() => innopaasWebhook(credentials)).toThrow(
+      /`(userName|authorization)` contains characters an HTTP header cannot carry.*trailing newline/,
+    );
     try {
       innopaasWebhook(credentials);
     } catch (error) {
@@ -85,6 +104,13 @@ describe('credentials the HTTP headers can never carry', () => {
   });
 
   test('the same check covers rotated pairs in `credentials`', () => {
-    expect(() => innopaasWebhook({ credentials: [{ userName: 'a', authorization: 'b' }, { userName: 'c', authorization: 'd\n' }] })).toThrow(/`credentials\[1\].authorization` contains characters/);
+    expect(() =>
+      innopaasWebhook({
+        credentials: [
+          { userName: 'a', authorization: 'b' },
+          { userName: 'c', authorization: 'd\n' },
+        ],
+      }),
+    ).toThrow(/`credentials\[1\].authorization` contains characters/);
   });
 });

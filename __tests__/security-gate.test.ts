@@ -32,7 +32,11 @@ function setup(options: Partial<InnopaasWebhookOptions> = {}) {
   let gateCalls = 0;
   const { app } = createApp(express, {
     dedupe: { store },
-    on: { whatsapp_mo_message_received: () => { handled += 1; } },
+    on: {
+      whatsapp_mo_message_received: () => {
+        handled += 1;
+      },
+    },
     allowRequest: (req) => {
       gateCalls += 1;
       return req.headers['x-forwarded-for'] !== '203.0.113.9';
@@ -68,7 +72,12 @@ test.each([
 
 test('allowRequest runs first: a refused address gets 403 even with the right credentials, before the body is read', async () => {
   const { app, store, gateCalls } = setup({ limit: 10 });
-  const res = await request(app).post('/webhook').set(credentials).set('X-Forwarded-For', '203.0.113.9').send(textEvent()).expect(403);
+  const res = await request(app)
+    .post('/webhook')
+    .set(credentials)
+    .set('X-Forwarded-For', '203.0.113.9')
+    .send(textEvent())
+    .expect(403);
   expect(res.body.code).toBe('forbidden');
   expect(gateCalls()).toBe(1);
   expect(store.claims).toBe(0);
@@ -80,14 +89,22 @@ test('maxEventAgeMs: a replayed old event is refused before it is claimed; a fre
   const res = await request(app).post('/webhook').set(credentials).send(captured).expect(400);
   expect(res.body.code).toBe('event_too_old');
   expect(store.claims).toBe(0);
-  await request(app).post('/webhook').set(credentials).send({ ...textEvent(), eventTime: new Date().toISOString() }).expect(200);
+  await request(app)
+    .post('/webhook')
+    .set(credentials)
+    .send({ ...textEvent(), eventTime: new Date().toISOString() })
+    .expect(200);
   expect(handled()).toBe(1);
 });
 
 test('maxEventAgeMs: an eventTime that is not a timestamp cannot slip past the age check', async () => {
   const { app, handled } = setup({ maxEventAgeMs: 5 * 60_000 });
   for (const eventTime of ['', 'now', '9999-99-99T99:99:99Z', '2023-02-22 12:00:00 junk']) {
-    const res = await request(app).post('/webhook').set(credentials).send({ ...textEvent(), eventTime }).expect(400);
+    const res = await request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send({ ...textEvent(), eventTime })
+      .expect(400);
     expect(res.body.code).toBe('event_too_old');
   }
   expect(handled()).toBe(0);

@@ -71,7 +71,12 @@ server.listen(0, '127.0.0.1', async () => {
 
 function runChild(debug: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const env = { ...process.env, DEBUG: debug, DEBUG_COLORS: 'no', SECRETS: JSON.stringify([USER, AUTH, NEXT_USER, NEXT_AUTH, WRONG_AUTH, NEAR_MISS]) };
+    const env = {
+      ...process.env,
+      DEBUG: debug,
+      DEBUG_COLORS: 'no',
+      SECRETS: JSON.stringify([USER, AUTH, NEXT_USER, NEXT_AUTH, WRONG_AUTH, NEAR_MISS]),
+    };
     const child = spawn(process.execPath, ['-e', CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -94,7 +99,12 @@ describe.each(['innopaas-webhook*', '*'])('DEBUG=%s in a child process', (debug)
 
   test('the child served every request and its debug log is on', () => {
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split('\n').map((line) => line.slice(0, 3))).toEqual(['200', '200', '200', '401', '401', '401', '401', '401', '400', '400', '413', '500', '415']);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.slice(0, 3)),
+    ).toEqual(['200', '200', '200', '401', '401', '401', '401', '401', '400', '400', '413', '500', '415']);
     expect(run.stderr).toMatch(/innopaas-webhook created with/);
     expect(run.stderr).toMatch(/401: credentials missing or wrong/);
     expect(run.stderr).toMatch(/200 duplicate/);

@@ -31,15 +31,19 @@ function audit(schema: unknown, path = '#', findings: Finding[] = [], visited = 
     visited.patterns += 1;
     const maxLength = node.maxLength;
     if (typeof maxLength !== 'number') findings.push({ path, problem: `pattern ${node.pattern} without maxLength` });
-    else if (maxLength > MAX_PATTERN_INPUT) findings.push({ path, problem: `pattern ${node.pattern} with maxLength ${maxLength} > ${MAX_PATTERN_INPUT}` });
-    if (NESTED_QUANTIFIER.test(node.pattern)) findings.push({ path, problem: `pattern ${node.pattern} nests quantifiers (ReDoS)` });
-    else if (matchTakesLong(node.pattern, Math.min(Number(maxLength) || MAX_PATTERN_INPUT, MAX_PATTERN_INPUT))) findings.push({ path, problem: `pattern ${node.pattern} is slow on a near miss` });
+    else if (maxLength > MAX_PATTERN_INPUT)
+      findings.push({ path, problem: `pattern ${node.pattern} with maxLength ${maxLength} > ${MAX_PATTERN_INPUT}` });
+    if (NESTED_QUANTIFIER.test(node.pattern))
+      findings.push({ path, problem: `pattern ${node.pattern} nests quantifiers (ReDoS)` });
+    else if (matchTakesLong(node.pattern, Math.min(Number(maxLength) || MAX_PATTERN_INPUT, MAX_PATTERN_INPUT)))
+      findings.push({ path, problem: `pattern ${node.pattern} is slow on a near miss` });
   }
   // Property names are unbounded unless propertyNames says otherwise.
   if (node.patternProperties && !(node.propertyNames as { maxLength?: number } | undefined)?.maxLength) {
     findings.push({ path, problem: 'patternProperties without propertyNames.maxLength' });
   }
-  if (typeof node.format === 'string') findings.push({ path, problem: `format ${node.format}: unchecked without ajv-formats, and some formats are regex-heavy` });
+  if (typeof node.format === 'string')
+    findings.push({ path, problem: `format ${node.format}: unchecked without ajv-formats, and some formats are regex-heavy` });
   for (const [key, value] of Object.entries(node)) {
     // `examples`, `enum`, `const` and `default` hold data, not schemas.
     if (!['examples', 'enum', 'const', 'default'].includes(key)) audit(value, `${path}/${key}`, findings, visited);
@@ -78,7 +82,13 @@ describe('regular expressions in the published schemas are bounded', () => {
         fine: { type: 'string', pattern: '^[0-9a-f]{32}$', maxLength: 32 },
       },
     });
-    expect(findings.map((f) => f.path)).toEqual(['#/properties/unbounded', '#/properties/nested', '#/properties/alternation', '#/properties/huge', '#/properties/keys']);
+    expect(findings.map((f) => f.path)).toEqual([
+      '#/properties/unbounded',
+      '#/properties/nested',
+      '#/properties/alternation',
+      '#/properties/huge',
+      '#/properties/keys',
+    ]);
   });
 
   test('the envelope bounds every string it requires (id, type, eventTime feed dedupe keys and logs)', () => {

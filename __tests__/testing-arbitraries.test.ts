@@ -82,7 +82,10 @@ describe('createArbitraries(fc)', () => {
 
 describe('arbitraries (fast-check loaded on first use)', () => {
   it('works like createArbitraries with the installed fast-check', () => {
-    fc.assert(fc.property(arbitraries.inboundMessage('location'), (event) => validates(event) && event.body.location.latitude <= 90), { numRuns: 50 });
+    fc.assert(
+      fc.property(arbitraries.inboundMessage('location'), (event) => validates(event) && event.body.location.latitude <= 90),
+      { numRuns: 50 },
+    );
   });
 
   it('without fast-check installed, says to install it (ES module build, run where there is none)', () => {
@@ -90,7 +93,10 @@ describe('arbitraries (fast-check loaded on first use)', () => {
     if (!existsSync(built)) throw new Error('dist/testing/index.mjs is missing: run npm run build first');
     const dir = mkdtempSync(join(tmpdir(), 'no-fast-check-'));
     try {
-      writeFileSync(join(dir, 'probe.mjs'), `import { arbitraries, buildEvent } from ${JSON.stringify(built)};\nbuildEvent('chat_mt_message_notify');\ntry { arbitraries.anyEvent(); } catch (error) { console.log(error.message); }\n`);
+      writeFileSync(
+        join(dir, 'probe.mjs'),
+        `import { arbitraries, buildEvent } from ${JSON.stringify(built)};\nbuildEvent('chat_mt_message_notify');\ntry { arbitraries.anyEvent(); } catch (error) { console.log(error.message); }\n`,
+      );
       const out = execFileSync(process.execPath, ['probe.mjs'], { cwd: dir, encoding: 'utf8' });
       expect(out).toMatch(/install fast-check to use arbitraries/);
     } finally {

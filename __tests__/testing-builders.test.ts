@@ -21,7 +21,8 @@ function expectValid(event: unknown): void {
 describe('examples', () => {
   it('embeds every fixture of __tests__/fixtures, equal to the file', () => {
     expect(Object.keys(examples).sort()).toEqual(Object.keys(fixtures).sort());
-    for (const [name, fixture] of Object.entries(fixtures)) expect([name, examples[name as keyof typeof examples]]).toEqual([name, fixture]);
+    for (const [name, fixture] of Object.entries(fixtures))
+      expect([name, examples[name as keyof typeof examples]]).toEqual([name, fixture]);
   });
 
   it('is frozen, so that no test can change what the next builds from', () => {
@@ -34,7 +35,11 @@ describe('buildEvent', () => {
     const event = buildEvent(type);
     expectValid(event);
     // Only the envelope id, eventTime (and an inbound message's sendTime) are new.
-    const expected = structuredClone(examples[DEFAULT_EXAMPLES[type]]) as { id: string; eventTime: string; body: Record<string, unknown> };
+    const expected = structuredClone(examples[DEFAULT_EXAMPLES[type]]) as {
+      id: string;
+      eventTime: string;
+      body: Record<string, unknown>;
+    };
     Object.assign(expected, { id: event.id, eventTime: event.eventTime });
     if ('sendTime' in expected.body) expected.body.sendTime = event.eventTime;
     expect(event).toEqual(expected);
@@ -60,13 +65,23 @@ describe('buildEvent', () => {
   });
 
   it('keeps the id, eventTime and sendTime given as overrides', () => {
-    const event = buildEvent('whatsapp_mo_message_received', { id: 'fixed', eventTime: '2023-02-22 12:00:00', body: { sendTime: '2023-02-21T12:00:00.000Z' } });
-    expect(event).toMatchObject({ id: 'fixed', eventTime: '2023-02-22 12:00:00', body: { sendTime: '2023-02-21T12:00:00.000Z' } });
+    const event = buildEvent('whatsapp_mo_message_received', {
+      id: 'fixed',
+      eventTime: '2023-02-22 12:00:00',
+      body: { sendTime: '2023-02-21T12:00:00.000Z' },
+    });
+    expect(event).toMatchObject({
+      id: 'fixed',
+      eventTime: '2023-02-22 12:00:00',
+      body: { sendTime: '2023-02-21T12:00:00.000Z' },
+    });
     expect(event.eventDate).toEqual(new Date('2023-02-22T12:00:00.000Z'));
   });
 
   it('deep-merges overrides: nested keys change, their siblings stay', () => {
-    const event = buildEvent('whatsapp_mo_message_received', { body: { type: 'image', image: { caption: 'receipt' }, customerProfile: { name: 'Ana' } } });
+    const event = buildEvent('whatsapp_mo_message_received', {
+      body: { type: 'image', image: { caption: 'receipt' }, customerProfile: { name: 'Ana' } },
+    });
     expect(event.body).toMatchObject({
       type: 'image',
       image: { caption: 'receipt', mimeType: 'image/jpeg', sha256: 'IMAGE_HASH', link: 'http://xxxxxxxxxx' },
@@ -92,14 +107,20 @@ describe('buildEvent', () => {
   });
 
   it('starts a status report from the example of the status named', () => {
-    expect(buildEvent('whatsapp_message_status_updated', { body: { status: 'failed' } }).body.errorData).toEqual(examples['status-failed'].body.errorData);
+    expect(buildEvent('whatsapp_message_status_updated', { body: { status: 'failed' } }).body.errorData).toEqual(
+      examples['status-failed'].body.errorData,
+    );
     expect(buildEvent('whatsapp_message_status_updated', { body: { status: 'read' } }).body).not.toHaveProperty('conversation');
     expect(buildEvent('whatsapp_message_status_updated', { body: { status: 'SMECL:FAILED' } }).body.status).toBe('SMECL:FAILED');
   });
 
   it('builds an interactive button reply from its own example', () => {
-    const event = buildEvent('whatsapp_mo_message_received', { body: { type: 'interactive', interactive: { type: 'buttonReply' } } });
-    expect(event.body).toMatchObject({ interactive: { type: 'buttonReply', buttonReply: { id: 'unique-button-identifier-here' } } });
+    const event = buildEvent('whatsapp_mo_message_received', {
+      body: { type: 'interactive', interactive: { type: 'buttonReply' } },
+    });
+    expect(event.body).toMatchObject({
+      interactive: { type: 'buttonReply', buttonReply: { id: 'unique-button-identifier-here' } },
+    });
     expect(event.body).not.toHaveProperty('interactive.listReply');
   });
 
@@ -126,7 +147,9 @@ describe('buildEvent', () => {
   });
 
   it('is typed by event type', () => {
-    const status: EventMap['whatsapp_message_status_updated'] = buildEvent('whatsapp_message_status_updated', { body: { status: 'read' } });
+    const status: EventMap['whatsapp_message_status_updated'] = buildEvent('whatsapp_message_status_updated', {
+      body: { status: 'read' },
+    });
     const any: InnopaasEvent = buildEvent('chat_mo_message_notify');
     // @ts-expect-error `status` belongs to status reports, not to inbox events
     buildEvent('chat_mo_message_notify', { body: { status: 'read' } });

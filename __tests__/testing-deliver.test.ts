@@ -8,7 +8,10 @@ const credentials = { userName: USER, authorization: AUTH };
 
 describe('credentialHeaders', () => {
   it('names the headers as InnoPaaS sends them, values verbatim', () => {
-    expect(credentialHeaders({ userName: 'u', authorization: 'Bearer-less secret' })).toEqual({ UserName: 'u', Authorization: 'Bearer-less secret' });
+    expect(credentialHeaders({ userName: 'u', authorization: 'Bearer-less secret' })).toEqual({
+      UserName: 'u',
+      Authorization: 'Bearer-less secret',
+    });
   });
 });
 
@@ -81,7 +84,11 @@ describe('deliver to other targets', () => {
   let url: string;
   const seen: string[] = [];
   beforeAll(async () => {
-    const webhook = innopaasWebhook({ userName: USER, authorization: AUTH, on: { chat_mo_message_notify: (event) => void seen.push(event.id) } });
+    const webhook = innopaasWebhook({
+      userName: USER,
+      authorization: AUTH,
+      on: { chat_mo_message_notify: (event) => void seen.push(event.id) },
+    });
     server = createServer((req, res) => webhook(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anything`;
@@ -96,7 +103,10 @@ describe('deliver to other targets', () => {
 
   it('a URL object, and a raw Uint8Array body', async () => {
     const event = buildEvent('chat_mo_message_notify');
-    const response = await deliver(new URL(url), undefined, { credentials, body: new TextEncoder().encode(JSON.stringify(event)) });
+    const response = await deliver(new URL(url), undefined, {
+      credentials,
+      body: new TextEncoder().encode(JSON.stringify(event)),
+    });
     expect(response.status).toBe(200);
     expect(seen).toContain(event.id);
   });
@@ -112,7 +122,9 @@ describe('deliver to other targets', () => {
   });
 
   it('a listener that never answers fails after timeoutMs', async () => {
-    await expect(deliver(() => undefined, buildEvent('template_category_update'), { timeoutMs: 100 })).rejects.toThrow(/no answer from http:\/\/127\.0\.0\.1:\d+ within 100 ms/);
+    await expect(deliver(() => undefined, buildEvent('template_category_update'), { timeoutMs: 100 })).rejects.toThrow(
+      /no answer from http:\/\/127\.0\.0\.1:\d+ within 100 ms/,
+    );
   });
 
   it('a refused connection rejects with the network error', async () => {

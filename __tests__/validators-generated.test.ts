@@ -59,7 +59,9 @@ describe('the generated validators report the problems ajv reports', () => {
   const ajv = new Ajv(AJV_OPTIONS);
   const schemas = validatorSchemas();
   for (const [name, schema] of Object.entries(schemas)) ajv.addSchema(schema, name);
-  const reference = buildValidators(Object.fromEntries(Object.keys(schemas).map((name) => [name, ajv.getSchema(name) as ValidateFunction])));
+  const reference = buildValidators(
+    Object.fromEntries(Object.keys(schemas).map((name) => [name, ajv.getSchema(name) as ValidateFunction])),
+  );
   const validators = getValidators();
 
   function outcome(using: Validators, payload: unknown): unknown {
@@ -77,18 +79,31 @@ describe('the generated validators report the problems ajv reports', () => {
 
   test('a payload that fails many checks at once lists them alike, in the same order', () => {
     const text = fixtures['mo-text'] as unknown as { body: Record<string, unknown> };
-    const broken = { id: 7, type: 'whatsapp_mo_message_received', eventTime: [], body: { ...text.body, type: 'text', text: { body: 5 }, from: {} } };
+    const broken = {
+      id: 7,
+      type: 'whatsapp_mo_message_received',
+      eventTime: [],
+      body: { ...text.body, type: 'text', text: { body: 5 }, from: {} },
+    };
     const answer = outcome(validators, broken) as { problems?: { path: string; message: string }[] };
     expect(answer.problems?.length).toBeGreaterThan(1);
     expect(answer.problems?.[0]).toEqual({ path: '/id', message: 'must be string' });
     sameAnswer(broken);
-    sameAnswer({ id: 'x', type: 'whatsapp_mo_message_received', eventTime: '2024-01-01 00:00:00', body: { ...text.body, type: 'text', text: { body: 5 }, from: {} } });
+    sameAnswer({
+      id: 'x',
+      type: 'whatsapp_mo_message_received',
+      eventTime: '2024-01-01 00:00:00',
+      body: { ...text.body, type: 'text', text: { body: 5 }, from: {} },
+    });
   });
 
   test.each(Object.entries(fixtures))('fixture %s', (_name, payload) => sameAnswer(payload));
 
   test('on 3,000 mutated fixtures', () => {
-    fc.assert(fc.property(mutation, (change) => sameAnswer(mutated(change))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(mutation, (change) => sameAnswer(mutated(change))),
+      { numRuns: 3000 },
+    );
   });
 });
 
@@ -104,7 +119,10 @@ describe('the generated validators agree with the published schemas compiled by 
 
   function bothAgree(payload: unknown): void {
     const type = (payload as { type?: unknown } | null)?.type;
-    const reference = typeof type === 'string' ? published.get(type === 'whatsapp_template_status_update' ? 'whatsapp_template_status_updated' : type) : undefined;
+    const reference =
+      typeof type === 'string'
+        ? published.get(type === 'whatsapp_template_status_update' ? 'whatsapp_template_status_updated' : type)
+        : undefined;
     if (!reference) return;
     let accepted: boolean;
     try {
@@ -121,7 +139,10 @@ describe('the generated validators agree with the published schemas compiled by 
   });
 
   test('on 3,000 mutated fixtures (a field deleted or replaced at a random depth)', () => {
-    fc.assert(fc.property(mutation, (change) => bothAgree(mutated(change))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(mutation, (change) => bothAgree(mutated(change))),
+      { numRuns: 3000 },
+    );
   });
 
   test('the code-point length matches ajv on surrogate pairs and lone surrogates', () => {

@@ -195,7 +195,9 @@ export const contenders = [
     create() {
       const express = require('express');
       // The one-shot hash where Node has it (≥ 20.12), as (3) uses.
-      const sha256 = crypto.hash ? (text) => crypto.hash('sha256', text, 'buffer') : (text) => crypto.createHash('sha256').update(text).digest();
+      const sha256 = crypto.hash
+        ? (text) => crypto.hash('sha256', text, 'buffer')
+        : (text) => crypto.createHash('sha256').update(text).digest();
       const digest = (userName, authorization) => sha256(`${userName}\n${authorization}`);
       const expected = digest(USER_NAME, AUTHORIZATION);
       const handler = async () => {};
@@ -228,7 +230,10 @@ export const contenders = [
             return fail(400);
           }
           req.innopaasEvent = event;
-          handler(event, req).then(() => answer(res), () => fail(500));
+          handler(event, req).then(
+            () => answer(res),
+            () => fail(500),
+          );
         };
         const timer = setTimeout(() => finish(408), 10_000);
         req.on('data', (chunk) => {

@@ -93,7 +93,11 @@ async function measure({ contender, buildPath: build, compare }, index) {
   // V8's background work (optimising compiles, concurrent marking) done on the main thread instead: the
   // count then depends on the requests alone, not on when a compile thread got a core, which with two
   // servers under Valgrind on two cores moved the point where optimised code arrived by thousands of requests.
-  const server = await startServer(contender, { buildPath: contender.servesBuild ? build : undefined, wrapper, execArgv: ['--single-threaded'] });
+  const server = await startServer(contender, {
+    buildPath: contender.servesBuild ? build : undefined,
+    wrapper,
+    execArgv: ['--single-threaded'],
+  });
   const run = async (amount) => {
     const result = await loadOnce(server, contender.payload, { connections: 10, amount });
     if (result.failures > 0) throw new Error(`${name}: ${result.failures} of ${amount} requests failed`);
@@ -119,7 +123,9 @@ async function measure({ contender, buildPath: build, compare }, index) {
   }
 }
 
-console.log(`callgrind: ${settings.warmup} requests of warm-up, then ${settings.windows} windows of ${settings.requests}; servers side by side\n`);
+console.log(
+  `callgrind: ${settings.warmup} requests of warm-up, then ${settings.windows} windows of ${settings.requests}; servers side by side\n`,
+);
 const results = await Promise.all(chosen.map(measure));
 
 // The first window after the warm-up carries the optimising compiler's work on code that the warm-up's
@@ -151,7 +157,13 @@ function byFunction(file) {
     const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.+)$/.exec(line);
     if (!match) continue;
     const name = match[2].replace(/ \[[^\]]*\]$/, '').replace(/^\?\?\?:/, '');
-    if (/^0x[0-9a-f]+('\d+)?$/.test(name) || /PROGRAM TOTALS|^main$|\(below main\)|libc_start|SpinEventLoopInternal|node::Start\(|NodeMainInstance::Run|:start_thread$|:clone$/.test(name)) continue;
+    if (
+      /^0x[0-9a-f]+('\d+)?$/.test(name) ||
+      /PROGRAM TOTALS|^main$|\(below main\)|libc_start|SpinEventLoopInternal|node::Start\(|NodeMainInstance::Run|:start_thread$|:clone$/.test(
+        name,
+      )
+    )
+      continue;
     costs.set(name, (costs.get(name) ?? 0) + Number(match[1].replaceAll(',', '')) / settings.requests);
   }
   return costs;
@@ -170,7 +182,10 @@ if (results.length >= 2) {
   const [a, b] = [byFunction(nearest(results[0])), byFunction(nearest(results[1]))];
   const names = new Set([...a.keys(), ...b.keys()]);
   const differences = [...names].map((name) => [name, (b.get(name) ?? 0) - (a.get(name) ?? 0)]).sort((x, y) => y[1] - x[1]);
-  const show = (list) => list.map(([name, d]) => `  ${(d > 0 ? '+' : '') + Math.round(d).toLocaleString('en-US')}`.padEnd(12) + name.slice(0, 110)).join('\n');
+  const show = (list) =>
+    list
+      .map(([name, d]) => `  ${(d > 0 ? '+' : '') + Math.round(d).toLocaleString('en-US')}`.padEnd(12) + name.slice(0, 110))
+      .join('\n');
   console.log(`\nBy function, instructions a request of "${results[1].label}" minus "${results[0].label}" (named code only):
 ${show(differences.slice(0, 10).filter(([, d]) => d > 0))}
   …

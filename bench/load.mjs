@@ -22,7 +22,10 @@ function pinTo(pid, cpus) {
 function allowedCpus() {
   if (process.platform !== 'linux') return [];
   try {
-    const list = execFileSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' }).split(':').pop().trim();
+    const list = execFileSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' })
+      .split(':')
+      .pop()
+      .trim();
     return list.split(',').flatMap((part) => {
       const [from, to = from] = part.split('-').map(Number);
       return Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -146,11 +149,15 @@ export async function loadOnce(server, payload, { seconds, connections, amount }
  * Warms every contender up, then runs `rounds` rounds, each contender once per round in turn.
  * Answers, per contender, the median of the rounds' req/s, p50 and p99, and every round's figures.
  */
-export async function runLoad(contenders, { rounds, seconds, warmupSeconds, connections, buildPath, pin = false, log = () => {} }) {
+export async function runLoad(
+  contenders,
+  { rounds, seconds, warmupSeconds, connections, buildPath, pin = false, log = () => {} },
+) {
   const servers = [];
   if (pin) pinLoadGenerator();
   try {
-    for (const contender of contenders) servers.push(await startServer(contender, { buildPath: contender.buildPath ?? buildPath, pin }));
+    for (const contender of contenders)
+      servers.push(await startServer(contender, { buildPath: contender.buildPath ?? buildPath, pin }));
     const runs = contenders.map(() => []);
     if (warmupSeconds > 0) {
       for (const [i, contender] of contenders.entries()) {
@@ -165,7 +172,9 @@ export async function runLoad(contenders, { rounds, seconds, warmupSeconds, conn
       for (const i of order) {
         const run = await loadOnce(servers[i], contenders[i].payload, { seconds, connections });
         runs[i].push(run);
-        log(`round ${round}/${rounds} ${contenders[i].label}: ${Math.round(run.rps)} req/s, p99 ${run.p99.toFixed(2)} ms, ${run.cpuPerRequest.toFixed(1)} µs CPU/req${run.failures ? `, ${run.failures} FAILED` : ''}`);
+        log(
+          `round ${round}/${rounds} ${contenders[i].label}: ${Math.round(run.rps)} req/s, p99 ${run.p99.toFixed(2)} ms, ${run.cpuPerRequest.toFixed(1)} µs CPU/req${run.failures ? `, ${run.failures} FAILED` : ''}`,
+        );
       }
     }
     return contenders.map((contender, i) => ({

@@ -85,10 +85,18 @@ const newStore = () => new MemoryStore({ maxEntries: ENTRIES, ttlMs: TTL_MS });
 const full = newStore();
 fill(full, parsedUUIDs());
 console.log(`Speed, ${ENTRIES.toLocaleString('en-US')} operations a round, best of 3 rounds`);
-opsPerSecond('claim + complete, into an empty store', () => [newStore(), parsedUUIDs()], ([store, keys]) => fill(store, keys));
+opsPerSecond(
+  'claim + complete, into an empty store',
+  () => [newStore(), parsedUUIDs()],
+  ([store, keys]) => fill(store, keys),
+);
 opsPerSecond('claim + complete, full store (evicting)', parsedUUIDs, (keys) => fill(full, keys));
 const completed = parsedUUIDs().slice(0, ENTRIES);
 fill(full, completed);
-opsPerSecond('claim of a completed key (a duplicate)', () => completed, (keys) => {
-  for (const key of keys) full.claim(key, 60_000);
-});
+opsPerSecond(
+  'claim of a completed key (a duplicate)',
+  () => completed,
+  (keys) => {
+    for (const key of keys) full.claim(key, 60_000);
+  },
+);

@@ -51,11 +51,16 @@ async function loadInternals() {
 function loadFixtures() {
   let files;
   try {
-    files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
-  return files.map((file) => ({ name: file.replace(/\.json$/, ''), event: JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')) }));
+  return files.map((file) => ({
+    name: file.replace(/\.json$/, ''),
+    event: JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')),
+  }));
 }
 
 /** Whether `validateEvent` accepts the event: what the middleware runs, envelope and body. */
@@ -80,7 +85,14 @@ export function validationBench(internals, timing) {
   // polymorphic there. Measured one by one without this, the first fixtures would look faster.
   const warm = Date.now() + timing.ms;
   while (Date.now() < warm) for (const { event } of fixtures) validate(event);
-  const perSecond = measureAll(fixtures.map(({ event }) => () => validate(event)), timing);
+  const perSecond = measureAll(
+    fixtures.map(
+      ({ event }) =>
+        () =>
+          validate(event),
+    ),
+    timing,
+  );
   return fixtures.map(({ name, event }, i) => ({ name, valid: validate(event), perSecond: perSecond[i] }));
 }
 
@@ -114,7 +126,10 @@ export function stageBench(pkg, internals, timing) {
 /** claim + complete pairs per second, on a store below its bound and on one that evicts on every claim. */
 export function dedupeBench(pkg, timing) {
   const results = [];
-  for (const [name, maxEntries, prefill] of [['MemoryStore, growing (bound of 1,000,000 not reached)', 1_000_000, 0], ['MemoryStore, full (100,000, evicting)', 100_000, 100_000]]) {
+  for (const [name, maxEntries, prefill] of [
+    ['MemoryStore, growing (bound of 1,000,000 not reached)', 1_000_000, 0],
+    ['MemoryStore, full (100,000, evicting)', 100_000, 100_000],
+  ]) {
     const store = new pkg.MemoryStore({ maxEntries });
     let key = 0;
     const claimComplete = () => {
@@ -147,7 +162,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stdout.write(JSON.stringify(result));
   } else {
     console.log('validation (events/s):');
-    for (const v of result.validation) console.log(`  ${v.name.padEnd(36)} ${fmt(v.perSecond).padStart(12)}${v.valid ? '' : '  (invalid!)'}`);
+    for (const v of result.validation)
+      console.log(`  ${v.name.padEnd(36)} ${fmt(v.perSecond).padStart(12)}${v.valid ? '' : '  (invalid!)'}`);
     console.log('stages (µs per request):');
     for (const s of result.stages) console.log(`  ${s.name.padEnd(44)} ${s.microseconds.toFixed(2).padStart(8)}`);
     console.log('dedupe (claim+complete/s):');

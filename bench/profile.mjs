@@ -23,7 +23,9 @@ try {
   const warmUp = await loadOnce(server, contender.payload, { seconds: 2, connections: 10 });
   const run = await loadOnce(server, contender.payload, { seconds: Number(flags.seconds), connections: 10 });
   requests = warmUp.requests + run.requests;
-  console.log(`${contender.label}: ${Math.round(run.rps)} req/s, ${run.cpuPerRequest.toFixed(1)} µs CPU/req (profiling slows it down)\n`);
+  console.log(
+    `${contender.label}: ${Math.round(run.rps)} req/s, ${run.cpuPerRequest.toFixed(1)} µs CPU/req (profiling slows it down)\n`,
+  );
 } finally {
   await server.stop();
 }
@@ -35,7 +37,9 @@ const profile = JSON.parse(readFileSync(`${dir}${file}`, 'utf8'));
 const selfTime = new Map();
 profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
 const total = [...selfTime.values()].reduce((a, b) => a + b, 0);
-const idle = profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').reduce((sum, n) => sum + (selfTime.get(n.id) ?? 0), 0);
+const idle = profile.nodes
+  .filter((n) => n.callFrame.functionName === '(idle)')
+  .reduce((sum, n) => sum + (selfTime.get(n.id) ?? 0), 0);
 const busy = total - idle;
 
 /** Which package a frame belongs to, from its URL. */
@@ -55,7 +59,9 @@ for (const node of profile.nodes) {
   const time = selfTime.get(node.id) ?? 0;
   const { functionName, url, lineNumber } = node.callFrame;
   if (functionName === '(idle)' || time === 0) continue;
-  const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|bench)\//, '$1/')}:${lineNumber + 1}` : '';
+  const where = url
+    ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|bench)\//, '$1/')}:${lineNumber + 1}`
+    : '';
   const name = `${functionName || '(anonymous)'} ${where}`;
   byFunction.set(name, (byFunction.get(name) ?? 0) + time);
   const pkg = packageOf(url);
@@ -65,8 +71,11 @@ for (const node of profile.nodes) {
 // Per request too (the profile spans start-up as well, a small share of it), so that two contenders'
 // profiles can be compared function by function.
 const pct = (t) => `${((100 * t) / busy).toFixed(1).padStart(5)} % ${(t / requests).toFixed(2).padStart(6)} µs/req`;
-console.log(`Busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled, ${(busy / requests).toFixed(1)} µs/req. Self time by package:`);
+console.log(
+  `Busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled, ${(busy / requests).toFixed(1)} µs/req. Self time by package:`,
+);
 for (const [pkg, time] of [...byPackage].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(time)}  ${pkg}`);
 console.log(`\nTop ${flags.top} functions by self time:`);
-for (const [name, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(flags.top))) console.log(`  ${pct(time)}  ${name}`);
+for (const [name, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(flags.top)))
+  console.log(`  ${pct(time)}  ${name}`);
 console.log(`\nProfile: ${dir}${file} (open in Chrome DevTools › Performance, or speedscope)`);

@@ -37,25 +37,49 @@ export function loadTable(results) {
 /** The targets of issue #7, as figures to read, not assertions: a MISS fails nothing. */
 export function goalChecks(results) {
   const by = (key) => results.find((r) => r.contender.key === key);
-  const [floor, handwritten, ours, line, octokit] = ['express-floor', 'express-handwritten', 'innopaas', 'line', 'octokit'].map(by);
+  const [floor, handwritten, ours, line, octokit] = ['express-floor', 'express-handwritten', 'innopaas', 'line', 'octokit'].map(
+    by,
+  );
   const line_ = (pass, text) => `${pass ? 'PASS' : 'MISS'}  ${text}`;
   const checks = [];
   if (!ours) return ['n/a   contender (3) was not run', ...express4Line(results), ...compareLine(results)];
-  if (floor) checks.push(line_(ours.rps >= 0.85 * floor.rps, `(3) ≥ 0.85 × (1): ${int(ours.rps)} vs ${int(0.85 * floor.rps)} req/s (${(ours.rps / floor.rps).toFixed(2)}× the floor)`));
-  if (handwritten) checks.push(line_(ours.rps >= 1.3 * handwritten.rps, `(3) ≥ 1.3 × (2): ${int(ours.rps)} vs ${int(1.3 * handwritten.rps)} req/s (${(ours.rps / handwritten.rps).toFixed(2)}×)`));
+  if (floor)
+    checks.push(
+      line_(
+        ours.rps >= 0.85 * floor.rps,
+        `(3) ≥ 0.85 × (1): ${int(ours.rps)} vs ${int(0.85 * floor.rps)} req/s (${(ours.rps / floor.rps).toFixed(2)}× the floor)`,
+      ),
+    );
+  if (handwritten)
+    checks.push(
+      line_(
+        ours.rps >= 1.3 * handwritten.rps,
+        `(3) ≥ 1.3 × (2): ${int(ours.rps)} vs ${int(1.3 * handwritten.rps)} req/s (${(ours.rps / handwritten.rps).toFixed(2)}×)`,
+      ),
+    );
   if (line && octokit) {
     const peer = line.rps >= octokit.rps ? line : octokit;
-    checks.push(line_(ours.rps >= 1.15 * peer.rps, `(3) ≥ 1.15 × faster of (4),(5) [${peer.contender.label}]: ${int(ours.rps)} vs ${int(1.15 * peer.rps)} req/s (${(ours.rps / peer.rps).toFixed(2)}×)`));
+    checks.push(
+      line_(
+        ours.rps >= 1.15 * peer.rps,
+        `(3) ≥ 1.15 × faster of (4),(5) [${peer.contender.label}]: ${int(ours.rps)} vs ${int(1.15 * peer.rps)} req/s (${(ours.rps / peer.rps).toFixed(2)}×)`,
+      ),
+    );
   }
-  if (handwritten) checks.push(line_(ours.p99 <= handwritten.p99, `p99(3) ≤ p99(2): ${ms(ours.p99)} vs ${ms(handwritten.p99)} ms`));
+  if (handwritten)
+    checks.push(line_(ours.p99 <= handwritten.p99, `p99(3) ≤ p99(2): ${ms(ours.p99)} vs ${ms(handwritten.p99)} ms`));
   // The same throughput goals on server CPU per request (capacity = 1 / CPU time), which a noisy
   // machine disturbs far less than req/s.
   const capacity = (r) => 1 / r.cpuPerRequest;
   const cpuLine = (other, factor, name) =>
-    line_(capacity(ours) >= factor * capacity(other), `CPU: (3) ≥ ${factor} × ${name}: ${ours.cpuPerRequest.toFixed(1)} vs ${(other.cpuPerRequest / factor).toFixed(1)} µs/req at most (${(other.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}×)`);
+    line_(
+      capacity(ours) >= factor * capacity(other),
+      `CPU: (3) ≥ ${factor} × ${name}: ${ours.cpuPerRequest.toFixed(1)} vs ${(other.cpuPerRequest / factor).toFixed(1)} µs/req at most (${(other.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}×)`,
+    );
   if (floor) checks.push(cpuLine(floor, 0.85, '(1)'));
   if (handwritten) checks.push(cpuLine(handwritten, 1.3, '(2)'));
-  if (line && octokit) checks.push(cpuLine(line.cpuPerRequest <= octokit.cpuPerRequest ? line : octokit, 1.15, 'faster of (4),(5)'));
+  if (line && octokit)
+    checks.push(cpuLine(line.cpuPerRequest <= octokit.cpuPerRequest ? line : octokit, 1.15, 'faster of (4),(5)'));
   // Not a goal: how close (3) is to the least a receiver can do, and where that least stands.
   const reference = by('minimal');
   if (reference) {
@@ -71,7 +95,12 @@ export function goalChecks(results) {
   // alike (most of it for the prototype swap, bench/README.md): what each middleware itself costs.
   if (floor) {
     const above = (r) => r.cpuPerRequest - floor.cpuPerRequest;
-    const others = [['(2)', handwritten], ['(R)', reference], ['(4)', line], ['(5)', octokit]].filter(([, r]) => r);
+    const others = [
+      ['(2)', handwritten],
+      ['(R)', reference],
+      ['(4)', line],
+      ['(5)', octokit],
+    ].filter(([, r]) => r);
     const parts = others.map(([name, r]) => `${name} ${above(r).toFixed(1)} (${(above(r) / above(ours)).toFixed(2)}× (3)'s)`);
     checks.push(`INFO  CPU above the floor, µs/req: (3) ${above(ours).toFixed(1)}; ${parts.join(', ')}`);
   }
@@ -79,9 +108,13 @@ export function goalChecks(results) {
   // takes it can beat (1) by; against (1d) what (3)'s features cost shows whole.
   const floorDictionary = by('express-floor-dictionary');
   if (floorDictionary) {
-    const parts = [`(3) = ${(ours.rps / floorDictionary.rps).toFixed(2)}× (1d) by req/s, ${(floorDictionary.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}× by CPU`];
+    const parts = [
+      `(3) = ${(ours.rps / floorDictionary.rps).toFixed(2)}× (1d) by req/s, ${(floorDictionary.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}× by CPU`,
+    ];
     if (floor) parts.push(`(1d) = ${(floorDictionary.rps / floor.rps).toFixed(2)}× (1)`);
-    checks.push(`INFO  floor in dictionary mode: ${parts.join(', ')}; CPU above (1d): (3) ${(ours.cpuPerRequest - floorDictionary.cpuPerRequest).toFixed(1)} µs/req`);
+    checks.push(
+      `INFO  floor in dictionary mode: ${parts.join(', ')}; CPU above (1d): (3) ${(ours.cpuPerRequest - floorDictionary.cpuPerRequest).toFixed(1)} µs/req`,
+    );
   }
   // Not goals either: the same middleware in the README's two "Performance" recipes.
   const bare = by('node-http');
@@ -91,16 +124,22 @@ export function goalChecks(results) {
     if (floor) parts.push(`${(recipe.rps / floor.rps).toFixed(2)}× (1)`);
     if (handwritten) parts.push(`${(recipe.rps / handwritten.rps).toFixed(2)}× (2)`);
     if (bare) parts.push(`${(recipe.rps / bare.rps).toFixed(2)}× (0)`);
-    checks.push(`INFO  recipe ${name}: ${parts.join(', ')}; CPU ${recipe.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`);
+    checks.push(
+      `INFO  recipe ${name}: ${parts.join(', ')}; CPU ${recipe.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`,
+    );
   }
   return [...checks, ...express4Line(results), ...compareLine(results)];
 }
 
 /** The first recipe on Express 4 (`--only 3e4,3ce4`). */
 function express4Line(results) {
-  const [plain, classes] = ['innopaas-express4', 'innopaas-express4-classes'].map((key) => results.find((r) => r.contender.key === key));
+  const [plain, classes] = ['innopaas-express4', 'innopaas-express4-classes'].map((key) =>
+    results.find((r) => r.contender.key === key),
+  );
   if (!plain || !classes) return [];
-  return [`INFO  recipe on Express 4: (3ce4) = ${(classes.rps / plain.rps).toFixed(2)}× (3e4); CPU ${classes.cpuPerRequest.toFixed(1)} vs ${plain.cpuPerRequest.toFixed(1)} µs/req`];
+  return [
+    `INFO  recipe on Express 4: (3ce4) = ${(classes.rps / plain.rps).toFixed(2)}× (3e4); CPU ${classes.cpuPerRequest.toFixed(1)} vs ${plain.cpuPerRequest.toFixed(1)} µs/req`,
+  ];
 }
 
 /** The A/B line of --compare: the build given to --compare against this one, same contender. */
@@ -115,9 +154,21 @@ function compareLine(results) {
 }
 
 export function microTables(micro) {
-  const validation = ['| fixture | events/s |', '| --- | ---: |', ...micro.validation.map((v) => `| ${v.name}${v.valid ? '' : ' (INVALID)'} | ${int(v.perSecond)} |`)];
-  const stages = ['| stage (on the load test request) | µs | ops/s |', '| --- | ---: | ---: |', ...micro.stages.map((s) => `| ${s.name} | ${s.microseconds.toFixed(2)} | ${int(s.perSecond)} |`)];
-  const dedupe = ['| dedupe store | claim + complete/s |', '| --- | ---: |', ...micro.dedupe.map((d) => `| ${d.name} | ${int(d.perSecond)} |`)];
+  const validation = [
+    '| fixture | events/s |',
+    '| --- | ---: |',
+    ...micro.validation.map((v) => `| ${v.name}${v.valid ? '' : ' (INVALID)'} | ${int(v.perSecond)} |`),
+  ];
+  const stages = [
+    '| stage (on the load test request) | µs | ops/s |',
+    '| --- | ---: | ---: |',
+    ...micro.stages.map((s) => `| ${s.name} | ${s.microseconds.toFixed(2)} | ${int(s.perSecond)} |`),
+  ];
+  const dedupe = [
+    '| dedupe store | claim + complete/s |',
+    '| --- | ---: |',
+    ...micro.dedupe.map((d) => `| ${d.name} | ${int(d.perSecond)} |`),
+  ];
   return { validation: validation.join('\n'), stages: stages.join('\n'), dedupe: dedupe.join('\n') };
 }
 

@@ -29,7 +29,11 @@ const MODES = {
   express: { measure() {} },
   middleware: {
     measure(require, _prepared, build = BUILD) {
-      require(build).innopaasWebhook({ userName: USER_NAME, authorization: AUTHORIZATION, on: { whatsapp_mo_message_received: async () => {} } });
+      require(build).innopaasWebhook({
+        userName: USER_NAME,
+        authorization: AUTHORIZATION,
+        on: { whatsapp_mo_message_received: async () => {} },
+      });
     },
   },
   'ajv-runtime': {
@@ -91,13 +95,19 @@ function compareStartup(other, { quick = false } = {}) {
     samples.other.push(run.other);
     samples.difference.push(run.this - run.other);
   }
-  return { rounds, otherBuild: builds.other, ...Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)])) };
+  return {
+    rounds,
+    otherBuild: builds.other,
+    ...Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)])),
+  };
 }
 
 if (process.argv[2] === '--child') {
   child(process.argv[3], process.argv[4]);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, compare: { type: 'string' } } });
+  const { values: flags } = parseArgs({
+    options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, compare: { type: 'string' } },
+  });
   const result = flags.compare ? compareStartup(flags.compare, flags) : runStartup(flags);
   if (flags.json) process.stdout.write(JSON.stringify(result));
   else console.log(result);

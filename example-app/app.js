@@ -5,8 +5,7 @@ const { innopaasWebhook } = require('..');
 const { describeInbound, describeProblems, plain, quote } = require('./format');
 const { createInspector } = require('./inspector');
 
-const INSPECTOR_OFF =
-  'The inspector is off. Start the example with INSPECTOR=1 (or --inspector) to watch deliveries here.\n';
+const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 (or --inspector) to watch deliveries here.\n';
 
 /**
  * The example receiver, without a port: `server.js` listens, tests use it in-process.

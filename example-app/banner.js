@@ -10,7 +10,8 @@ const shellQuote = (value) => `'${String(value).replace(/'/g, "'\\''")}'`;
  * A secret that came from the environment is referenced as `"$VAR"`, never printed.
  */
 function curlCommand({ url, userName, authorization }) {
-  const header = (name, value) => (value.fromEnv ? `-H "${name}: $${value.fromEnv}"` : `-H ${shellQuote(`${name}: ${value.text}`)}`);
+  const header = (name, value) =>
+    value.fromEnv ? `-H "${name}: $${value.fromEnv}"` : `-H ${shellQuote(`${name}: ${value.text}`)}`;
   return [
     `curl -i -X POST ${shellQuote(`${url}/webhook`)}`,
     `-H ${shellQuote('Content-Type: application/json')}`,

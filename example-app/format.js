@@ -17,7 +17,9 @@ function quote(value, max = 80) {
 /** Identifiers and enum values, unquoted: anything outside a safe character set becomes `?`. */
 function plain(value) {
   if (value === undefined || value === null || value === '') return '?';
-  return String(value).slice(0, 64).replace(/[^\w.@:+\-=/*]/g, '?');
+  return String(value)
+    .slice(0, 64)
+    .replace(/[^\w.@:+\-=/*]/g, '?');
 }
 
 /** What an inbound message says, per message type (innopaas-webhooks.md §5.2–§5.11). */

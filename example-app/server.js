@@ -19,7 +19,9 @@ const userName = setting('INNOPAAS_USERNAME', DEMO.userName);
 const authorization = setting('INNOPAAS_AUTHORIZATION', DEMO.authorization);
 const inspectorEnabled = env.INSPECTOR === '1' || env.INSPECTOR === 'true' || process.argv.includes('--inspector');
 const inspectorUser = env.INSPECTOR_USERNAME ? { text: env.INSPECTOR_USERNAME, fromEnv: 'INSPECTOR_USERNAME' } : userName;
-const inspectorPassword = env.INSPECTOR_PASSWORD ? { text: env.INSPECTOR_PASSWORD, fromEnv: 'INSPECTOR_PASSWORD' } : authorization;
+const inspectorPassword = env.INSPECTOR_PASSWORD
+  ? { text: env.INSPECTOR_PASSWORD, fromEnv: 'INSPECTOR_PASSWORD' }
+  : authorization;
 
 const log = (line) => console.log(`${new Date().toISOString()} ${line}`);
 

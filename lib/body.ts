@@ -23,7 +23,10 @@ export function checkContentType(headers: IncomingHttpHeaders): InnopaasWebhookE
   }
   // A coding can also hide in Transfer-Encoding (`gzip, chunked`); only framing is acceptable there.
   const transfer = headers['transfer-encoding'];
-  if (transfer !== undefined && transfer.split(',').some((coding) => !['chunked', 'identity', ''].includes(coding.trim().toLowerCase()))) {
+  if (
+    transfer !== undefined &&
+    transfer.split(',').some((coding) => !['chunked', 'identity', ''].includes(coding.trim().toLowerCase()))
+  ) {
     return new InnopaasWebhookError('unsupported_content_encoding', {
       detail: 'Transfer-Encoding codings other than chunked are not supported: InnoPaaS sends uncompressed JSON.',
     });
@@ -34,10 +37,14 @@ export function checkContentType(headers: IncomingHttpHeaders): InnopaasWebhookE
   try {
     parsed = contentType.parse(header);
   } catch {
-    return new InnopaasWebhookError('unsupported_media_type', { detail: 'The Content-Type header is malformed; send application/json.' });
+    return new InnopaasWebhookError('unsupported_media_type', {
+      detail: 'The Content-Type header is malformed; send application/json.',
+    });
   }
   if (parsed.type !== 'application/json' && !parsed.type.endsWith('+json')) {
-    return new InnopaasWebhookError('unsupported_media_type', { detail: 'Only JSON bodies are accepted; send application/json.' });
+    return new InnopaasWebhookError('unsupported_media_type', {
+      detail: 'Only JSON bodies are accepted; send application/json.',
+    });
   }
   const charset = parsed.parameters.charset?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') {
@@ -91,7 +98,13 @@ const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwn
  * `headers` are the request's headers, already read by the caller. `rawBody` is taken only as the
  * request's own property, where platforms and `verify` callbacks assign it.
  */
-export function readNodeBody(req: IncomingMessage, headers: IncomingHttpHeaders, limit: number, timeoutMs: number, done: BodyCallback): void {
+export function readNodeBody(
+  req: IncomingMessage,
+  headers: IncomingHttpHeaders,
+  limit: number,
+  timeoutMs: number,
+  done: BodyCallback,
+): void {
   const carrier = req as BodyCarrier;
   const raw = hasOwn(req, 'rawBody') ? carrier.rawBody : undefined;
   if (Buffer.isBuffer(raw)) return done(null, { bytes: raw });
@@ -99,7 +112,9 @@ export function readNodeBody(req: IncomingMessage, headers: IncomingHttpHeaders,
 
   const stream = streamOf(req);
   if (stream === ABORTED) {
-    return done(new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was read.' }));
+    return done(
+      new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was read.' }),
+    );
   }
   if (stream === UNREAD) return readStream(req, headers, limit, timeoutMs, done);
 
@@ -116,7 +131,13 @@ export function readNodeBody(req: IncomingMessage, headers: IncomingHttpHeaders,
  * finished request emits nothing more than `close`, which then does nothing), rather than removed one
  * by one on every request.
  */
-function readStream(req: IncomingMessage, headers: IncomingHttpHeaders, limit: number, timeoutMs: number, done: BodyCallback): void {
+function readStream(
+  req: IncomingMessage,
+  headers: IncomingHttpHeaders,
+  limit: number,
+  timeoutMs: number,
+  done: BodyCallback,
+): void {
   const declared = headers['content-length'];
   const expected = declared === undefined ? -1 : Number(declared);
   let first: Buffer | undefined;
@@ -138,11 +159,15 @@ function readStream(req: IncomingMessage, headers: IncomingHttpHeaders, limit: n
   const onData = (chunk: Buffer) => {
     if (settled) return;
     received += chunk.length;
-    if (received > limit) finish(new InnopaasWebhookError('payload_too_large', { detail: `The body is larger than the ${limit}-byte limit.` }));
+    if (received > limit)
+      finish(new InnopaasWebhookError('payload_too_large', { detail: `The body is larger than the ${limit}-byte limit.` }));
     else if (first === undefined) first = chunk;
     else (chunks ??= [first]).push(chunk);
   };
-  const timer = setTimeout(() => finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` })), timeoutMs);
+  const timer = setTimeout(
+    () => finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` })),
+    timeoutMs,
+  );
   req.on('data', onData);
   req.on('end', () => {
     if (expected !== -1 && received !== expected) {
@@ -155,7 +180,10 @@ function readStream(req: IncomingMessage, headers: IncomingHttpHeaders, limit: n
     if (!settled) finish(new InnopaasWebhookError('request_aborted', { detail: 'The body could not be read.', cause }));
   });
   req.on('close', () => {
-    if (!settled) finish(new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was complete.' }));
+    if (!settled)
+      finish(
+        new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was complete.' }),
+      );
   });
 }
 

@@ -39,7 +39,10 @@ export function createCredentialCheck(
   return function checkCredentials(userName, authorization) {
     // A repeated header arrives as an array (or joined by Node): it never equals a configured value.
     // The stand-in holds a NUL, which no configured value can: it never matches either.
-    const given = typeof userName === 'string' && typeof authorization === 'string' ? pairDigest(userName, authorization) : pairDigest('\u0000invalid', '');
+    const given =
+      typeof userName === 'string' && typeof authorization === 'string'
+        ? pairDigest(userName, authorization)
+        : pairDigest('\u0000invalid', '');
     let matched = 0;
     for (const digestOfPair of expected) matched |= crypto.timingSafeEqual(given, digestOfPair) ? 1 : 0;
     return matched === 1;

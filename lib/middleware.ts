@@ -26,7 +26,13 @@ const MOUNTED_UNCALLED =
   "app.use('/webhook', innopaasWebhook({ userName, authorization, on: { … } })), not app.use('/webhook', innopaasWebhook).";
 
 function looksLikeRequest(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'headers' in value && 'method' in value && typeof (value as { on?: unknown }).on === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'headers' in value &&
+    'method' in value &&
+    typeof (value as { on?: unknown }).on === 'function'
+  );
 }
 
 /**
@@ -95,7 +101,8 @@ function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessag
   // An answer given before the body was read in full (401, 413, 408…) closes the connection: otherwise
   // Node would read and discard the rest of a large or slow body to keep the connection alive. Every
   // 2xx answer comes after the whole body, so only the others ask.
-  if (outcome.status === 408 || (outcome.status >= 300 && req !== undefined && !req.complete)) res.setHeader('Connection', 'close');
+  if (outcome.status === 408 || (outcome.status >= 300 && req !== undefined && !req.complete))
+    res.setHeader('Connection', 'close');
   res.end(outcome.body);
 }
 
@@ -103,7 +110,9 @@ function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessag
  * Express middleware (4 and 5) that receives InnoPaaS webhooks. It uses only Node's own `req`/`res`
  * API, so it also serves a plain `node:http` server: `createServer((req, res) => mw(req, res, done))`.
  */
-export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(options: InnopaasWebhookOptions<Req>): InnopaasWebhookMiddleware {
+export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(
+  options: InnopaasWebhookOptions<Req>,
+): InnopaasWebhookMiddleware {
   // `app.use(innopaasWebhook)` makes Express call the factory with (req, res, next).
   // eslint-disable-next-line prefer-rest-params
   if (looksLikeRequest(options) && typeof arguments[2] === 'function') {

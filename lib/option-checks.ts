@@ -22,7 +22,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -47,24 +51,34 @@ export function rejectUnknownKeys(where: string, given: object, known: readonly 
   for (const key of Object.keys(given)) {
     if (known.includes(key)) continue;
     const hint = closest(key, known);
-    fail(`${where}${key}`, 'is not an option', hint ? `Did you mean \`${where}${hint}\`?` : `Known options: ${known.join(', ')}.`);
+    fail(
+      `${where}${key}`,
+      'is not an option',
+      hint ? `Did you mean \`${where}${hint}\`?` : `Known options: ${known.join(', ')}.`,
+    );
   }
 }
 
 export function positiveMs(name: string, value: unknown, fallback: number | undefined): number | undefined {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    fail(name, `must be a positive number of milliseconds (got ${show(value)})`, `Pass e.g. \`${name.split('.').pop()}: 5000\`, or leave it out.`);
+    fail(
+      name,
+      `must be a positive number of milliseconds (got ${show(value)})`,
+      `Pass e.g. \`${name.split('.').pop()}: 5000\`, or leave it out.`,
+    );
   }
   return value;
 }
 
 export function optionalFunction(name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') fail(name, `must be a function (got ${show(value)})`, 'Pass a function or leave it out.');
+  if (value !== undefined && typeof value !== 'function')
+    fail(name, `must be a function (got ${show(value)})`, 'Pass a function or leave it out.');
 }
 
 export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) fail(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${show(value)})`, `Defaults to '${fallback}'.`);
+  if (!allowed.includes(value as T))
+    fail(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${show(value)})`, `Defaults to '${fallback}'.`);
   return value as T;
 }

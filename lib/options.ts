@@ -41,9 +41,26 @@ export interface ResolvedDedupe {
 
 // `satisfies` keeps this list in step with the options type: a new option fails to compile until listed.
 const OPTION_KEYS = Object.keys({
-  userName: 1, authorization: 1, credentials: 1, insecureNoAuth: 1, on: 1, onUnknownEvent: 1,
-  onInvalidEvent: 1, onDuplicate: 1, onError: 1, methods: 1, limit: 1, bodyTimeoutMs: 1, invalidEvents: 1,
-  forwardErrors: 1, passThrough: 1, ack: 1, handlerTimeoutMs: 1, dedupe: 1, timeZone: 1, maxEventAgeMs: 1,
+  userName: 1,
+  authorization: 1,
+  credentials: 1,
+  insecureNoAuth: 1,
+  on: 1,
+  onUnknownEvent: 1,
+  onInvalidEvent: 1,
+  onDuplicate: 1,
+  onError: 1,
+  methods: 1,
+  limit: 1,
+  bodyTimeoutMs: 1,
+  invalidEvents: 1,
+  forwardErrors: 1,
+  passThrough: 1,
+  ack: 1,
+  handlerTimeoutMs: 1,
+  dedupe: 1,
+  timeZone: 1,
+  maxEventAgeMs: 1,
   allowRequest: 1,
 } satisfies Record<keyof InnopaasWebhookOptions, 1>);
 const DEDUPE_KEYS = ['store', 'ttlMs', 'claimTtlMs', 'maxEntries', 'key', 'failMode', 'timeoutMs'];
@@ -56,10 +73,17 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
   const pairs: Credentials[] = [];
   const { userName, authorization, credentials, insecureNoAuth } = options;
   if (userName !== undefined || authorization !== undefined) {
-    for (const [name, value] of [['userName', userName], ['authorization', authorization]] as const) {
+    for (const [name, value] of [
+      ['userName', userName],
+      ['authorization', authorization],
+    ] as const) {
       // The value is a secret: say what is wrong with it without printing it.
       if (typeof value !== 'string' || value.length === 0) {
-        fail(name, `must be a non-empty string (got ${value === undefined ? 'undefined' : typeof value})`, 'Set both `userName` and `authorization` to the values configured in the InnoPaaS console — is the environment variable set?');
+        fail(
+          name,
+          `must be a non-empty string (got ${value === undefined ? 'undefined' : typeof value})`,
+          'Set both `userName` and `authorization` to the values configured in the InnoPaaS console — is the environment variable set?',
+        );
       }
     }
     pairs.push({ userName: userName as string, authorization: authorization as string });
@@ -68,14 +92,34 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
     // HTTP trims spaces around a header value and Node reads its bytes as Latin-1: a value with a
     // trailing newline (as secret files often have) or non-ASCII letters could never match.
     if (!HEADER_SAFE.test(value)) {
-      fail(name, 'contains characters an HTTP header cannot carry (leading/trailing whitespace, a newline, or non-ASCII)', 'Trim the value — a trailing newline in the secret file or environment variable?');
+      fail(
+        name,
+        'contains characters an HTTP header cannot carry (leading/trailing whitespace, a newline, or non-ASCII)',
+        'Trim the value — a trailing newline in the secret file or environment variable?',
+      );
     }
   };
   if (credentials !== undefined) {
-    if (!Array.isArray(credentials)) fail('credentials', 'must be an array of { userName, authorization }', 'Pass e.g. `credentials: [{ userName, authorization }, { userName: next, authorization: nextAuth }]`.');
+    if (!Array.isArray(credentials))
+      fail(
+        'credentials',
+        'must be an array of { userName, authorization }',
+        'Pass e.g. `credentials: [{ userName, authorization }, { userName: next, authorization: nextAuth }]`.',
+      );
     credentials.forEach((pair, i) => {
-      if (typeof pair !== 'object' || pair === null || typeof pair.userName !== 'string' || !pair.userName || typeof pair.authorization !== 'string' || !pair.authorization) {
-        fail(`credentials[${i}]`, 'must be { userName, authorization } with two non-empty strings', 'Check the environment variables of that pair.');
+      if (
+        typeof pair !== 'object' ||
+        pair === null ||
+        typeof pair.userName !== 'string' ||
+        !pair.userName ||
+        typeof pair.authorization !== 'string' ||
+        !pair.authorization
+      ) {
+        fail(
+          `credentials[${i}]`,
+          'must be { userName, authorization } with two non-empty strings',
+          'Check the environment variables of that pair.',
+        );
       }
       rejectUnknownKeys(`credentials[${i}].`, pair, ['userName', 'authorization']);
       pairs.push({ userName: pair.userName, authorization: pair.authorization });
@@ -86,13 +130,19 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
     checkCarriable(`${where}userName`, pair.userName);
     checkCarriable(`${where}authorization`, pair.authorization);
   });
-  if (insecureNoAuth !== undefined && typeof insecureNoAuth !== 'boolean') fail('insecureNoAuth', `must be a boolean (got ${show(insecureNoAuth)})`, 'Leave it out in production.');
+  if (insecureNoAuth !== undefined && typeof insecureNoAuth !== 'boolean')
+    fail('insecureNoAuth', `must be a boolean (got ${show(insecureNoAuth)})`, 'Leave it out in production.');
   if (insecureNoAuth === true) {
-    if (pairs.length > 0) fail('insecureNoAuth', 'cannot be combined with credentials', 'Remove `insecureNoAuth` to check the credentials.');
+    if (pairs.length > 0)
+      fail('insecureNoAuth', 'cannot be combined with credentials', 'Remove `insecureNoAuth` to check the credentials.');
     return null;
   }
   if (pairs.length === 0) {
-    fail('userName/authorization', 'are missing: no credentials are configured', 'Pass the `userName` and `authorization` set in the InnoPaaS console (or `credentials: [...]`). To accept unauthenticated requests on purpose, pass `insecureNoAuth: true`.');
+    fail(
+      'userName/authorization',
+      'are missing: no credentials are configured',
+      'Pass the `userName` and `authorization` set in the InnoPaaS console (or `credentials: [...]`). To accept unauthenticated requests on purpose, pass `insecureNoAuth: true`.',
+    );
   }
   return pairs;
 }
@@ -100,14 +150,28 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
 function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers'] {
   const handlers: ResolvedConfig<Req>['handlers'] = new Map();
   if (on === undefined) return handlers;
-  if (typeof on !== 'object' || on === null || Array.isArray(on)) fail('on', `must be an object of handlers by event type (got ${show(on)})`, 'Pass e.g. `on: { whatsapp_mo_message_received: async (event) => {} }`.');
+  if (typeof on !== 'object' || on === null || Array.isArray(on))
+    fail(
+      'on',
+      `must be an object of handlers by event type (got ${show(on)})`,
+      'Pass e.g. `on: { whatsapp_mo_message_received: async (event) => {} }`.',
+    );
   for (const [type, handler] of Object.entries(on)) {
     if (!(EVENT_TYPES as readonly string[]).includes(type)) {
       const alias = EVENT_TYPE_ALIASES[type];
       const hint = alias ?? closest(type, EVENT_TYPES);
-      fail(`on.${type}`, 'is not an InnoPaaS event type', alias ? `Use \`on.${alias}\`: both spellings are delivered to it.` : hint ? `Did you mean \`on.${hint}\`?` : `Known types: ${EVENT_TYPES.join(', ')}; use \`onUnknownEvent\` for others.`);
+      fail(
+        `on.${type}`,
+        'is not an InnoPaaS event type',
+        alias
+          ? `Use \`on.${alias}\`: both spellings are delivered to it.`
+          : hint
+            ? `Did you mean \`on.${hint}\`?`
+            : `Known types: ${EVENT_TYPES.join(', ')}; use \`onUnknownEvent\` for others.`,
+      );
     }
-    if (typeof handler !== 'function') fail(`on.${type}`, `must be a function (got ${show(handler)})`, 'Pass `(event, req) => {}`.');
+    if (typeof handler !== 'function')
+      fail(`on.${type}`, `must be a function (got ${show(handler)})`, 'Pass `(event, req) => {}`.');
     handlers.set(type, handler);
   }
   for (const [alias, canonical] of Object.entries(EVENT_TYPE_ALIASES)) {
@@ -120,18 +184,31 @@ function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers'] {
 function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number | undefined): ResolvedDedupe | null {
   if (dedupe === false) return null;
   if (dedupe !== undefined && (typeof dedupe !== 'object' || dedupe === null || Array.isArray(dedupe))) {
-    fail('dedupe', `must be false or an object (got ${show(dedupe)})`, 'Pass `dedupe: false` to turn it off, or `dedupe: { store, ttlMs }`.');
+    fail(
+      'dedupe',
+      `must be false or an object (got ${show(dedupe)})`,
+      'Pass `dedupe: false` to turn it off, or `dedupe: { store, ttlMs }`.',
+    );
   }
   const given = (dedupe ?? {}) as NonNullable<Exclude<InnopaasWebhookOptions['dedupe'], false>>;
   rejectUnknownKeys('dedupe.', given, DEDUPE_KEYS);
   const ttlMs = positiveMs('dedupe.ttlMs', given.ttlMs, DAY_MS) as number;
-  const claimTtlMs = positiveMs('dedupe.claimTtlMs', given.claimTtlMs, Math.max(5 * 60_000, 2 * (handlerTimeoutMs ?? 0))) as number;
+  const claimTtlMs = positiveMs(
+    'dedupe.claimTtlMs',
+    given.claimTtlMs,
+    Math.max(5 * 60_000, 2 * (handlerTimeoutMs ?? 0)),
+  ) as number;
   const maxEntries = given.maxEntries ?? 100_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) fail('dedupe.maxEntries', `must be a positive integer (got ${show(maxEntries)})`, 'Defaults to 100000.');
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    fail('dedupe.maxEntries', `must be a positive integer (got ${show(maxEntries)})`, 'Defaults to 100000.');
   const store = given.store ?? new MemoryStore({ maxEntries, ttlMs });
   for (const method of ['claim', 'complete', 'release'] as const) {
     if (typeof (store as unknown as Record<string, unknown>)[method] !== 'function') {
-      fail('dedupe.store', `has no \`${method}()\` method`, 'Pass a MemoryStore, a RedisStore, or an object implementing the DedupeStore interface.');
+      fail(
+        'dedupe.store',
+        `has no \`${method}()\` method`,
+        'Pass a MemoryStore, a RedisStore, or an object implementing the DedupeStore interface.',
+      );
     }
   }
   optionalFunction('dedupe.key', given.key);
@@ -147,15 +224,22 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number | undefined): R
 
 export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): ResolvedConfig<Req> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`innopaas-webhook: innopaasWebhook(options) takes an options object (got ${show(options)}). Pass e.g. innopaasWebhook({ userName, authorization, on: { … } }).`);
+    throw new TypeError(
+      `innopaas-webhook: innopaasWebhook(options) takes an options object (got ${show(options)}). Pass e.g. innopaasWebhook({ userName, authorization, on: { … } }).`,
+    );
   }
   rejectUnknownKeys('', options, OPTION_KEYS);
   const credentials = resolveCredentials(options as InnopaasWebhookOptions<unknown>);
-  for (const hook of ['onUnknownEvent', 'onInvalidEvent', 'onDuplicate', 'onError', 'allowRequest'] as const) optionalFunction(hook, options[hook]);
+  for (const hook of ['onUnknownEvent', 'onInvalidEvent', 'onDuplicate', 'onError', 'allowRequest'] as const)
+    optionalFunction(hook, options[hook]);
 
   const methods = options.methods ?? ['POST'];
   if (!Array.isArray(methods) || methods.length === 0 || methods.some((m) => typeof m !== 'string' || !/^[A-Za-z]+$/.test(m))) {
-    fail('methods', `must be a non-empty array of HTTP method names (got ${show(methods)})`, "Defaults to ['POST'], the method InnoPaaS uses.");
+    fail(
+      'methods',
+      `must be a non-empty array of HTTP method names (got ${show(methods)})`,
+      "Defaults to ['POST'], the method InnoPaaS uses.",
+    );
   }
   const upper = [...new Set(methods.map((m) => m.toUpperCase()))];
 
@@ -165,15 +249,31 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
   } catch {
     limit = null;
   }
-  if (limit === null || !Number.isFinite(limit) || limit <= 0) fail('limit', `must be a positive number of bytes or a size such as '1mb' (got ${show(options.limit)})`, "Defaults to '1mb'.");
+  if (limit === null || !Number.isFinite(limit) || limit <= 0)
+    fail(
+      'limit',
+      `must be a positive number of bytes or a size such as '1mb' (got ${show(options.limit)})`,
+      "Defaults to '1mb'.",
+    );
 
   const timeZone = options.timeZone ?? 'UTC';
   const zoneProblem = typeof timeZone === 'string' ? checkTimeZone(timeZone) : 'must be a string';
-  if (zoneProblem) fail('timeZone', `${zoneProblem} (got ${show(timeZone)})`, "Use 'UTC', an offset like '+08:00' or a name like 'Asia/Shanghai'.");
+  if (zoneProblem)
+    fail(
+      'timeZone',
+      `${zoneProblem} (got ${show(timeZone)})`,
+      "Use 'UTC', an offset like '+08:00' or a name like 'Asia/Shanghai'.",
+    );
 
-  if (options.passThrough !== undefined && typeof options.passThrough !== 'boolean') fail('passThrough', `must be a boolean (got ${show(options.passThrough)})`, 'Defaults to false.');
+  if (options.passThrough !== undefined && typeof options.passThrough !== 'boolean')
+    fail('passThrough', `must be a boolean (got ${show(options.passThrough)})`, 'Defaults to false.');
   const ackImmediately = oneOf('ack', options.ack, ['after-handlers', 'immediately'], 'after-handlers') === 'immediately';
-  if (ackImmediately && options.passThrough) fail('passThrough', "cannot be combined with `ack: 'immediately'`", 'A later route cannot answer once the middleware has answered; pick one.');
+  if (ackImmediately && options.passThrough)
+    fail(
+      'passThrough',
+      "cannot be combined with `ack: 'immediately'`",
+      'A later route cannot answer once the middleware has answered; pick one.',
+    );
   const handlerTimeoutMs = positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, undefined);
 
   return {
@@ -212,7 +312,14 @@ export function describeConfig(config: ResolvedConfig<unknown>): Record<string, 
     passThrough: config.passThrough,
     ack: config.ackImmediately ? 'immediately' : 'after-handlers',
     handlerTimeoutMs: config.handlerTimeoutMs,
-    dedupe: config.dedupe ? { store: config.dedupe.store.constructor?.name, ttlMs: config.dedupe.ttlMs, claimTtlMs: config.dedupe.claimTtlMs, failMode: config.dedupe.failOpen ? 'open' : 'closed' } : false,
+    dedupe: config.dedupe
+      ? {
+          store: config.dedupe.store.constructor?.name,
+          ttlMs: config.dedupe.ttlMs,
+          claimTtlMs: config.dedupe.claimTtlMs,
+          failMode: config.dedupe.failOpen ? 'open' : 'closed',
+        }
+      : false,
     timeZone: config.timeZone,
     maxEventAgeMs: config.maxEventAgeMs,
   };

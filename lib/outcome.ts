@@ -17,12 +17,33 @@ const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 // The success answers are constants: nothing to build per request. InnoPaaS needs no body (§3.5); the
 // flags tell a person testing by hand what happened.
 export const RECEIVED: RespondOutcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true}' };
-export const CONNECTIVITY: RespondOutcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true,"test":true}' };
-export const DUPLICATE: RespondOutcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true,"duplicate":true}' };
-export const INVALID_ACKNOWLEDGED: RespondOutcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true,"invalid":true}' };
+export const CONNECTIVITY: RespondOutcome = {
+  kind: 'respond',
+  status: 200,
+  contentType: JSON_TYPE,
+  body: '{"received":true,"test":true}',
+};
+export const DUPLICATE: RespondOutcome = {
+  kind: 'respond',
+  status: 200,
+  contentType: JSON_TYPE,
+  body: '{"received":true,"duplicate":true}',
+};
+export const INVALID_ACKNOWLEDGED: RespondOutcome = {
+  kind: 'respond',
+  status: 200,
+  contentType: JSON_TYPE,
+  body: '{"received":true,"invalid":true}',
+};
 export const NEXT: Outcome = { kind: 'next' };
 
 /** The RFC 9457 answer of an error. */
 export function problemOutcome(error: InnopaasWebhookError, headers?: Record<string, string>): RespondOutcome {
-  return { kind: 'respond', status: error.status, contentType: PROBLEM_TYPE, body: JSON.stringify(toProblemDetails(error)), headers };
+  return {
+    kind: 'respond',
+    status: error.status,
+    contentType: PROBLEM_TYPE,
+    body: JSON.stringify(toProblemDetails(error)),
+    headers,
+  };
 }

@@ -106,7 +106,9 @@ export class Receiver<Req> {
     const { config } = this;
     if (!config.methods.has(request.method)) {
       if (log.enabled) log('405 %s: method not allowed', request.method);
-      return this.reject(new InnopaasWebhookError('method_not_allowed', { detail: `Use ${config.allowHeader}.` }), { Allow: config.allowHeader });
+      return this.reject(new InnopaasWebhookError('method_not_allowed', { detail: `Use ${config.allowHeader}.` }), {
+        Allow: config.allowHeader,
+      });
     }
     if (config.allowRequest && !this.runGate(request.req)) {
       log('403: allowRequest refused the request');
@@ -115,7 +117,11 @@ export class Receiver<Req> {
     if (this.checkCredentials && !this.checkCredentials(headerOf(request, 'username'), headerOf(request, 'authorization'))) {
       // Which header was wrong is neither logged nor answered.
       log('401: credentials missing or wrong');
-      return this.reject(new InnopaasWebhookError('unauthorized', { detail: 'The UserName and Authorization headers do not match the configured credentials.' }));
+      return this.reject(
+        new InnopaasWebhookError('unauthorized', {
+          detail: 'The UserName and Authorization headers do not match the configured credentials.',
+        }),
+      );
     }
     const early = checkContentType(request.headers) ?? checkDeclaredLength(request.headers, config.limit);
     if (early) {
@@ -170,12 +176,20 @@ export class Receiver<Req> {
     }
     if (claim.status === 'in-progress') {
       if (log.enabled) log('409 id=%s: being handled right now', event.id);
-      return request.respond(this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })));
+      return request.respond(
+        this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })),
+      );
     }
     request.respond(this.reject(claim.error));
   }
 
-  private handleClaimed(event: AnyEvent, known: boolean, request: Request<Req>, key: string | undefined, token: string | undefined): void {
+  private handleClaimed(
+    event: AnyEvent,
+    known: boolean,
+    request: Request<Req>,
+    key: string | undefined,
+    token: string | undefined,
+  ): void {
     const { req } = request;
     if (this.config.ackImmediately) {
       // The handler starts now, before the answer; its failure is reported, not answered.
@@ -202,7 +216,14 @@ export class Receiver<Req> {
    * so that the redelivery runs), then goes on with the failure, if any: at once when the handler and
    * the store are synchronous, else once both have settled.
    */
-  private runHandlers(event: AnyEvent, known: boolean, req: Req, key: string | undefined, token: string | undefined, then: AfterHandlers): void {
+  private runHandlers(
+    event: AnyEvent,
+    known: boolean,
+    req: Req,
+    key: string | undefined,
+    token: string | undefined,
+    then: AfterHandlers,
+  ): void {
     const handler = known ? this.config.handlers.get(event.type) : this.config.onUnknownEvent;
     if (!handler) {
       if (!known && log.enabled) log('unknown type %s id=%s: no onUnknownEvent hook, acknowledged', event.type, event.id);
@@ -227,14 +248,22 @@ export class Receiver<Req> {
   }
 
   private handlerFailure(error: unknown, event: AnyEvent): InnopaasWebhookError {
-    const failure = isInnopaasWebhookError(error) && error.code === 'handler_timeout'
-      ? error
-      : new InnopaasWebhookError('handler_failed', { detail: `The ${event.type} handler failed.`, cause: error });
+    const failure =
+      isInnopaasWebhookError(error) && error.code === 'handler_timeout'
+        ? error
+        : new InnopaasWebhookError('handler_failed', { detail: `The ${event.type} handler failed.`, cause: error });
     if (log.enabled) log('handler %s id=%s failed: %s', event.type, event.id, failure.code);
     return failure;
   }
 
-  private settleClaim(failure: InnopaasWebhookError | undefined, event: AnyEvent, req: Req, key: string | undefined, token: string | undefined, then: AfterHandlers): void {
+  private settleClaim(
+    failure: InnopaasWebhookError | undefined,
+    event: AnyEvent,
+    req: Req,
+    key: string | undefined,
+    token: string | undefined,
+    then: AfterHandlers,
+  ): void {
     if (!this.deduper || key === undefined || token === undefined) return then(failure);
     const pending = failure ? this.deduper.release(key, token, req, event) : this.deduper.complete(key, token, req, event);
     if (isThenable(pending)) void pending.then(() => then(failure));
@@ -244,7 +273,11 @@ export class Receiver<Req> {
   private withHandlerTimeout(result: PromiseLike<unknown>): PromiseLike<unknown> {
     const ms = this.config.handlerTimeoutMs;
     if (ms === undefined) return result;
-    return withTimeout(result, ms, () => new InnopaasWebhookError('handler_timeout', { detail: `A handler ran longer than ${ms} ms.` }));
+    return withTimeout(
+      result,
+      ms,
+      () => new InnopaasWebhookError('handler_timeout', { detail: `A handler ran longer than ${ms} ms.` }),
+    );
   }
 
   private checkAge(event: AnyEvent): void {

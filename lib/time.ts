@@ -3,8 +3,7 @@
  * `2023-02-22 12:00:00` with no zone, every example shows ISO-8601 `2023-02-22T12:00:00.000Z`.
  * The zone of the first form is never stated, so it is a setting (UTC unless told otherwise).
  */
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 

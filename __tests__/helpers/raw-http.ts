@@ -90,7 +90,10 @@ export function sendRaw(port: number, exchange: RawExchange): Promise<RawRespons
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ status: 0, reason: 'timeout', raw: Buffer.concat(chunks).toString('latin1') }), exchange.timeoutMs ?? 5000);
+    const timer = setTimeout(
+      () => finish({ status: 0, reason: 'timeout', raw: Buffer.concat(chunks).toString('latin1') }),
+      exchange.timeoutMs ?? 5000,
+    );
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       const parsed = parseResponse(Buffer.concat(chunks), exchange.method, false);
@@ -98,7 +101,13 @@ export function sendRaw(port: number, exchange: RawExchange): Promise<RawRespons
     });
     socket.on('close', () => {
       const raw = Buffer.concat(chunks);
-      finish(parseResponse(raw, exchange.method, true) ?? { status: 0, reason: exchange.abort ? 'aborted' : 'closed', raw: raw.toString('latin1') });
+      finish(
+        parseResponse(raw, exchange.method, true) ?? {
+          status: 0,
+          reason: exchange.abort ? 'aborted' : 'closed',
+          raw: raw.toString('latin1'),
+        },
+      );
     });
     // A server that answers early (413, 401) and closes may reset a client still writing: not an error here.
     socket.on('error', () => undefined);
@@ -218,29 +227,32 @@ export function describeCorpus(title: string, options: Partial<InnopaasWebhookOp
     });
 
     for (const [name, post, status, outcome, knownBug] of cases) {
-      (knownBug && !process.env.SHOW_KNOWN_BUGS ? test.failing : test)(knownBug ? `${name} [known lib bug: ${knownBug}]` : name, async () => {
-        const before = calls;
-        const response = await sendRaw(server.port, rawPost(credentials, post));
-        if (outcome === 'no-answer') await pause(100); // a late handler call would show up now
+      (knownBug && !process.env.SHOW_KNOWN_BUGS ? test.failing : test)(
+        knownBug ? `${name} [known lib bug: ${knownBug}]` : name,
+        async () => {
+          const before = calls;
+          const response = await sendRaw(server.port, rawPost(credentials, post));
+          if (outcome === 'no-answer') await pause(100); // a late handler call would show up now
 
-        expect(response.status).toBe(status);
-        expect(calls - before).toBe(outcome === 'received' ? 1 : 0);
-        for (const secret of [AUTH, USER, ...secretsOf(post)]) expect(response.raw).not.toContain(secret);
-        expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeNames);
-        expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
-        if (!('headers' in response)) return;
-        if (outcome === 'node') {
-          expect(response.headers['x-powered-by']).toBeUndefined();
-        } else if (outcome in ANSWERS) {
-          expect(JSON.parse(response.body)).toEqual(ANSWERS[outcome]);
-        } else {
-          expect(PROBLEM_STATUS[outcome as ProblemCode]).toBe(status);
-          expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-          // A HEAD answer has no body to read the code from: the headers are all there is.
-          if (post.method !== 'HEAD') expect(JSON.parse(response.body)).toMatchObject({ status, code: outcome });
-          if (status === 405) expect(response.headers.allow).toBe('POST');
-        }
-      });
+          expect(response.status).toBe(status);
+          expect(calls - before).toBe(outcome === 'received' ? 1 : 0);
+          for (const secret of [AUTH, USER, ...secretsOf(post)]) expect(response.raw).not.toContain(secret);
+          expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeNames);
+          expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+          if (!('headers' in response)) return;
+          if (outcome === 'node') {
+            expect(response.headers['x-powered-by']).toBeUndefined();
+          } else if (outcome in ANSWERS) {
+            expect(JSON.parse(response.body)).toEqual(ANSWERS[outcome]);
+          } else {
+            expect(PROBLEM_STATUS[outcome as ProblemCode]).toBe(status);
+            expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+            // A HEAD answer has no body to read the code from: the headers are all there is.
+            if (post.method !== 'HEAD') expect(JSON.parse(response.body)).toMatchObject({ status, code: outcome });
+            if (status === 405) expect(response.headers.allow).toBe('POST');
+          }
+        },
+      );
     }
   });
 }

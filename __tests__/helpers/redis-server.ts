@@ -129,7 +129,7 @@ async function spawnReady(bin: string, args: string[], port: number): Promise<Ch
 async function claimAllSlots(port: number): Promise<void> {
   const slots = Array.from({ length: 16384 }, (_, slot) => String(slot));
   await redisCommand(port, ['CLUSTER', 'ADDSLOTS', ...slots]);
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
     if ((await redisCommand(port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok')) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -83,31 +83,56 @@ async function main() {
     console.error(`soak: ${DIST} is missing: run npm run build`);
     process.exit(1);
   }
-  const hardStop = setTimeout(() => {
-    console.error('soak: still running long after SOAK_SECONDS; giving up');
-    process.exit(2);
-  }, (SECONDS + 60) * 1000);
+  const hardStop = setTimeout(
+    () => {
+      console.error('soak: still running long after SOAK_SECONDS; giving up');
+      process.exit(2);
+    },
+    (SECONDS + 60) * 1000,
+  );
   hardStop.unref();
 
   const child = fork(fileURLToPath(import.meta.url), ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const replies = [];
   child.on('message', (message) => replies.shift()?.(message));
-  const ask = (type, extra = {}) => new Promise((resolve) => { replies.push(resolve); child.send({ type, ...extra }); });
+  const ask = (type, extra = {}) =>
+    new Promise((resolve) => {
+      replies.push(resolve);
+      child.send({ type, ...extra });
+    });
   const { port } = await new Promise((resolve) => child.once('message', resolve));
 
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const post = (n) => new Promise((resolve) => {
-    const body = eventFor(n);
-    const req = request({ host: '127.0.0.1', port, path: '/webhook', method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), UserName: USER, Authorization: AUTH } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => { text += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode, text }));
+  const post = (n) =>
+    new Promise((resolve) => {
+      const body = eventFor(n);
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/webhook',
+          method: 'POST',
+          agent,
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(body),
+            UserName: USER,
+            Authorization: AUTH,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode, text }));
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+      req.on('error', (error) => resolve({ status: 0, text: error.message }));
+      req.end(body);
     });
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', (error) => resolve({ status: 0, text: error.message }));
-    req.end(body);
-  });
 
   const random = mulberry32(0x5eed);
   const recent = new Int32Array(2048); // acknowledged ids, a ring: redeliveries come from here
@@ -120,19 +145,29 @@ async function main() {
   const started = Date.now() + WARMUP_SECONDS * 1000; // the measured run
   const deadline = started + SECONDS * 1000;
 
-  const expectations = { new: (n) => (failsFirst(n) ? 'handler_failed' : 'received'), retry: () => 'received', duplicate: () => 'duplicate' };
+  const expectations = {
+    new: (n) => (failsFirst(n) ? 'handler_failed' : 'received'),
+    retry: () => 'received',
+    duplicate: () => 'duplicate',
+  };
   async function worker() {
     for (;;) {
       let kind = 'new';
       let n;
       if (retries.length > 0) [kind, n] = ['retry', retries.shift()];
       else if (Date.now() >= deadline) return;
-      else if (recentCount > 0 && random() < DUPLICATE_SHARE) [kind, n] = ['duplicate', recent[Math.floor(random() * Math.min(recentCount, recent.length))]];
+      else if (recentCount > 0 && random() < DUPLICATE_SHARE)
+        [kind, n] = ['duplicate', recent[Math.floor(random() * Math.min(recentCount, recent.length))]];
       else n = ++lastId;
       if (lastId >= CAPACITY) throw new Error('soak: out of event ids; raise CAPACITY');
       const { status, text } = await post(n);
       requests += 1;
-      const answer = status === 200 ? (text.includes('"duplicate"') ? 'duplicate' : 'received') : /"code":"(\w+)"/.exec(text)?.[1] ?? text.slice(0, 80);
+      const answer =
+        status === 200
+          ? text.includes('"duplicate"')
+            ? 'duplicate'
+            : 'received'
+          : (/"code":"(\w+)"/.exec(text)?.[1] ?? text.slice(0, 80));
       statuses[`${status} ${answer}`] = (statuses[`${status} ${answer}`] ?? 0) + 1;
       if (answer !== expectations[kind](n)) {
         if (unexpected.length < 20) unexpected.push(`${kind} soak-${n}: ${status} ${answer}`);
@@ -180,10 +215,14 @@ async function main() {
     !(rssGrowth < 0.1) && `RSS grew ${(rssGrowth * 100).toFixed(1)}% from the second to the last quarter`,
   ].filter(Boolean);
 
-  console.log(`soak: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured, ${CONNECTIONS} connections, ${requests} requests, ${result.requestsPerSecond} req/s`);
+  console.log(
+    `soak: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured, ${CONNECTIONS} connections, ${requests} requests, ${result.requestsPerSecond} req/s`,
+  );
   console.log(`soak: statuses ${JSON.stringify(statuses)}`);
   console.log(`soak: ${lastId} events, ${count.total} handled, ${count.lost} lost, ${count.twice} handled twice`);
-  console.log(`soak: server RSS per quarter (MB) ${result.rssMbPerQuarter.join(' / ')}, growth Q2→Q4 ${(rssGrowth * 100).toFixed(1)}%`);
+  console.log(
+    `soak: server RSS per quarter (MB) ${result.rssMbPerQuarter.join(' / ')}, growth Q2→Q4 ${(rssGrowth * 100).toFixed(1)}%`,
+  );
   console.log(`SOAK_RESULT ${JSON.stringify({ ...result, failures })}`);
   process.exit(failures.length > 0 ? 1 : 0);
 }
@@ -204,6 +243,16 @@ function eventFor(n) {
     id: `soak-${n}`,
     type: 'whatsapp_mo_message_received',
     eventTime: '2024-03-08T09:42:06.363Z',
-    body: { id: `mo-${n}`, accountName: 'IW123456', wabaId: '11231231212331', wamid: `wamid.${n}`, from: '8613800000000', to: '8613900000000', sendTime: '2024-03-08T09:42:06.000Z', type: 'text', text: { body: `soak message ${n}` } },
+    body: {
+      id: `mo-${n}`,
+      accountName: 'IW123456',
+      wabaId: '11231231212331',
+      wamid: `wamid.${n}`,
+      from: '8613800000000',
+      to: '8613900000000',
+      sendTime: '2024-03-08T09:42:06.000Z',
+      type: 'text',
+      text: { body: `soak message ${n}` },
+    },
   });
 }

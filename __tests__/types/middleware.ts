@@ -84,7 +84,11 @@ innopaasWebhook({ insecureNoAuth: true, ack: 'later' });
 
 // Handlers typed apart from the options, then passed in.
 const handlers: EventHandlers = { chat_mo_message_notify: (event) => void event.body.context };
-innopaasWebhook({ insecureNoAuth: true, on: handlers, dedupe: { store: new RedisStore({ client: { call: async () => 'OK' } }) } });
+innopaasWebhook({
+  insecureNoAuth: true,
+  on: handlers,
+  dedupe: { store: new RedisStore({ client: { call: async () => 'OK' } }) },
+});
 
 app.use(((err, _req, res, next) => {
   if (isInnopaasWebhookError(err)) res.status(err.status).json({ code: err.code });

@@ -19,7 +19,8 @@ function messageTypeOf(payload) {
   const body = payload && typeof payload === 'object' ? payload.body : undefined;
   if (!body || typeof body !== 'object') return null;
   if (payload.type === 'whatsapp_mo_message_received') return stringOrNull(body.type);
-  if (payload.type === 'chat_mt_message_notify' || payload.type === 'chat_mo_message_notify') return stringOrNull(body.messageType);
+  if (payload.type === 'chat_mt_message_notify' || payload.type === 'chat_mo_message_notify')
+    return stringOrNull(body.messageType);
   return null;
 }
 
@@ -75,7 +76,9 @@ function createRecorder({ max = 200, now = () => new Date() } = {}) {
       eventType: stringOrNull(type),
       messageType: messageTypeOf(payload),
       outcome: outcomeOf(record.status, event, record.notes),
-      problems: (record.notes.invalid?.problems ?? []).slice(0, MAX_PROBLEMS).map((problem) => ({ path: cut(problem.path), message: cut(problem.message) })),
+      problems: (record.notes.invalid?.problems ?? [])
+        .slice(0, MAX_PROBLEMS)
+        .map((problem) => ({ path: cut(problem.path), message: cut(problem.message) })),
       durationMs: record.durationMs,
     };
     Object.assign(record, prettyPayload(payload));

@@ -14,7 +14,8 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   schemas: runSchemas,
 };
 
-const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.prototype.hasOwnProperty.call(COMMANDS, name);
+const isCommand = (name: string | undefined): name is CommandName =>
+  name !== undefined && Object.prototype.hasOwnProperty.call(COMMANDS, name);
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -26,7 +27,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (isCommand(first)) return COMMANDS[first](rest);
   if (!first.startsWith('-')) throw new UsageError(`unknown command ${JSON.stringify(first)}`);
-  const { values, positionals } = parseCommandArgs(argv, { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } });
+  const { values, positionals } = parseCommandArgs(argv, {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  });
   if (positionals.length > 0) throw new UsageError(`options go after the command: innopaas-webhook ${positionals[0]} ${first}`);
   if (values.version) process.stdout.write(`${version}\n`);
   else process.stdout.write(`${GLOBAL_USAGE}\n`);

@@ -9,7 +9,8 @@ export interface DeliveryResult {
 
 export const describeStatus = (status: number): string => `${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
 
-export const isSuccess = (result: DeliveryResult): boolean => typeof result.status === 'number' && result.status >= 200 && result.status < 300;
+export const isSuccess = (result: DeliveryResult): boolean =>
+  typeof result.status === 'number' && result.status >= 200 && result.status < 300;
 
 const formatMs = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
 
@@ -30,12 +31,17 @@ export function summarize(results: readonly DeliveryResult[], elapsedMs: number,
     if (result.error) errors.set(result.error, (errors.get(result.error) ?? 0) + 1);
   }
   const rate = results.length / Math.max(elapsedMs / 1000, 0.001);
-  const lines = [`${results.length} deliveries in ${(elapsedMs / 1000).toFixed(2)} s (${rate.toFixed(0)}/s), concurrency ${concurrency}`];
+  const lines = [
+    `${results.length} deliveries in ${(elapsedMs / 1000).toFixed(2)} s (${rate.toFixed(0)}/s), concurrency ${concurrency}`,
+  ];
   const width = Math.max(...[...counts.keys()].map((key) => key.length));
   for (const [key, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${key.padEnd(width)}  ${count}`);
   // Why deliveries got no answer, under the `error` count: refused, reset, timed out.
   for (const [message, count] of errors) lines.push(`    ${message}${count > 1 ? ` (×${count})` : ''}`);
-  const answered = results.filter((result) => result.status !== 'error').map((result) => result.durationMs).sort((a, b) => a - b);
+  const answered = results
+    .filter((result) => result.status !== 'error')
+    .map((result) => result.durationMs)
+    .sort((a, b) => a - b);
   if (answered.length > 0) {
     const [p50, p99, max] = [percentile(answered, 50), percentile(answered, 99), answered[answered.length - 1] as number];
     lines.push(`latency p50 ${formatMs(p50)} ms, p99 ${formatMs(p99)} ms, max ${formatMs(max)} ms`);

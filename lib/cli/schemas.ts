@@ -5,7 +5,11 @@ import { USAGE, UsageError } from './usage';
 
 /** `innopaas-webhook schemas`: prints every schema as one JSON object, or writes the files with --out. */
 export async function runSchemas(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } }, 'schemas');
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    'schemas',
+  );
   if (values.help) {
     process.stdout.write(`${USAGE.schemas}\n`);
     return 0;
@@ -22,7 +26,9 @@ export async function runSchemas(args: string[]): Promise<number> {
     for (const path of written) process.stdout.write(`wrote ${path}\n`);
     return 0;
   }
-  const all = Object.fromEntries(Object.entries(schemaFiles()).map(([file, text]) => [basename(file, '.json'), JSON.parse(text) as unknown]));
+  const all = Object.fromEntries(
+    Object.entries(schemaFiles()).map(([file, text]) => [basename(file, '.json'), JSON.parse(text) as unknown]),
+  );
   process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
   return 0;
 }

@@ -59,7 +59,8 @@ function resolveCredentials(user: string | undefined, auth: string | undefined):
   const authorization = auth ?? process.env.INNOPAAS_AUTHORIZATION;
   if (userName === undefined && authorization === undefined) return undefined;
   // One header without the other is always answered 401: more likely a typo than the intent.
-  if (userName === undefined || authorization === undefined) throw usage('give both --user and --auth (or INNOPAAS_USERNAME and INNOPAAS_AUTHORIZATION), or neither');
+  if (userName === undefined || authorization === undefined)
+    throw usage('give both --user and --auth (or INNOPAAS_USERNAME and INNOPAAS_AUTHORIZATION), or neither');
   return { userName, authorization };
 }
 
@@ -77,11 +78,16 @@ function resolveUrl(given: string | undefined): URL {
 }
 
 /** Makes the payload of each delivery: a fresh built event each time, or the file's bytes. */
-async function payloadFactory(positionals: string[], values: { file?: string; 'message-type'?: string }, sets: [string, unknown][]): Promise<() => string | Buffer> {
+async function payloadFactory(
+  positionals: string[],
+  values: { file?: string; 'message-type'?: string },
+  sets: [string, unknown][],
+): Promise<() => string | Buffer> {
   const messageType = values['message-type'];
   if (values.file !== undefined) {
     if (positionals.length > 0) throw usage('give an event type or --file, not both');
-    if (messageType !== undefined) throw usage('--message-type builds an event; it cannot change a --file payload (use --set body.… instead)');
+    if (messageType !== undefined)
+      throw usage('--message-type builds an event; it cannot change a --file payload (use --set body.… instead)');
     const raw = await readSource(values.file, 'send');
     if (sets.length === 0) return () => raw;
     let payload: Record<string, unknown>;
@@ -93,13 +99,19 @@ async function payloadFactory(positionals: string[], values: { file?: string; 'm
     const text = applySets(payload, sets);
     return () => text;
   }
-  if (positionals.length !== 1) throw usage(positionals.length === 0 ? 'which event type? e.g. send whatsapp_mo_message_received' : `one event type, not ${positionals.length}`);
+  if (positionals.length !== 1)
+    throw usage(
+      positionals.length === 0
+        ? 'which event type? e.g. send whatsapp_mo_message_received'
+        : `one event type, not ${positionals.length}`,
+    );
   const spelling = positionals[0] as string;
   const type = canonicalEventType(spelling);
   if (!type) throw usage(`unknown event type ${JSON.stringify(spelling)}; one of ${EVENT_TYPES.join(', ')}`);
   if (messageType !== undefined) {
     if (type !== 'whatsapp_mo_message_received') throw usage('--message-type applies to whatsapp_mo_message_received only');
-    if (!(INBOUND_MESSAGE_TYPES as string[]).includes(messageType)) throw usage(`unknown message type ${JSON.stringify(messageType)}; one of ${INBOUND_MESSAGE_TYPES.join(', ')}`);
+    if (!(INBOUND_MESSAGE_TYPES as string[]).includes(messageType))
+      throw usage(`unknown message type ${JSON.stringify(messageType)}; one of ${INBOUND_MESSAGE_TYPES.join(', ')}`);
   }
   // `--set body.type=image` must start from the image example, as `-m image` does; the other sets are
   // applied to the built JSON, where a path through a string is caught instead of silently replacing it.
@@ -136,7 +148,10 @@ export async function runSend(args: string[]): Promise<number> {
     const started = performance.now();
     try {
       const response = await deliver(url, undefined, { body: nextPayload(), credentials, headers, timeoutMs, agent });
-      if (count === 1) process.stdout.write(`${describeStatus(response.status)} (${response.durationMs.toFixed(0)} ms)${response.text ? ` ${response.text}` : ''}\n`);
+      if (count === 1)
+        process.stdout.write(
+          `${describeStatus(response.status)} (${response.durationMs.toFixed(0)} ms)${response.text ? ` ${response.text}` : ''}\n`,
+        );
       return { status: response.status, durationMs: response.durationMs };
     } catch (error) {
       const message = (error as Error).message || String(error);

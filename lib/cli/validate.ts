@@ -20,7 +20,9 @@ function check(name: string, bytes: Buffer): boolean {
   try {
     const { known, event } = validateEvent(getValidators(), payload);
     if (!known) {
-      process.stdout.write(`${name}: valid envelope; type ${JSON.stringify(event.type)} is not in the catalogue, so its body was not checked\n`);
+      process.stdout.write(
+        `${name}: valid envelope; type ${JSON.stringify(event.type)} is not in the catalogue, so its body was not checked\n`,
+      );
     } else {
       const messageType = event.type === 'whatsapp_mo_message_received' ? ` (message type ${String(event.body.type)})` : '';
       process.stdout.write(`${name}: valid ${event.type}${messageType}, id ${event.id}\n`);
@@ -29,7 +31,9 @@ function check(name: string, bytes: Buffer): boolean {
   } catch (error) {
     if (!isInnopaasWebhookError(error)) throw error;
     const problems = error.problems ?? [];
-    const shown = problems.some((problem) => !ECHO.test(problem.message)) ? problems.filter((problem) => !ECHO.test(problem.message)) : problems;
+    const shown = problems.some((problem) => !ECHO.test(problem.message))
+      ? problems.filter((problem) => !ECHO.test(problem.message))
+      : problems;
     process.stdout.write(`${name}: invalid (${error.code}): ${error.message}\n`);
     for (const problem of shown) {
       // ajv places a missing property at its parent; the path of the property itself is what to add.
@@ -49,7 +53,8 @@ export async function runValidate(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('which file? give a path, or - for stdin', 'validate');
-  if (positionals.filter((source) => source === '-').length > 1) throw new UsageError('stdin (-) can be read only once', 'validate');
+  if (positionals.filter((source) => source === '-').length > 1)
+    throw new UsageError('stdin (-) can be read only once', 'validate');
   // Read everything first: an unreadable file is a usage error, reported before any verdict.
   const inputs: [string, Buffer][] = [];
   for (const source of positionals) inputs.push([source === '-' ? '<stdin>' : source, await readSource(source, 'validate')]);

@@ -52,7 +52,12 @@ export class Deduper<Req> {
     const status = (result as ClaimResult | null | undefined)?.status;
     if (status === 'claimed') return { status: 'claimed', key, token: (result as { token: string }).token };
     if (status === 'completed' || status === 'in-progress') return result as DedupeClaim;
-    return this.unavailable('the dedupe store answered a claim with neither claimed, completed nor in-progress', undefined, req, event);
+    return this.unavailable(
+      'the dedupe store answered a claim with neither claimed, completed nor in-progress',
+      undefined,
+      req,
+      event,
+    );
   }
 
   complete(key: string, token: string, req: Req, event: AnyEvent): Promise<void> | void {
@@ -71,13 +76,20 @@ export class Deduper<Req> {
     } catch (error) {
       return this.settleFailed(operation, error, req, event);
     }
-    if (isThenable(pending)) return this.bounded(pending, operation).then(undefined, (error: unknown) => this.settleFailed(operation, error, req, event));
+    if (isThenable(pending))
+      return this.bounded(pending, operation).then(undefined, (error: unknown) =>
+        this.settleFailed(operation, error, req, event),
+      );
   }
 
   /** A failed complete or release is reported, never thrown: the handlers' outcome stands. */
   private settleFailed(operation: string, error: unknown, req: Req, event: AnyEvent): void {
     log('dedupe %s failed: %s', operation, (error as Error)?.message);
-    this.report(new InnopaasWebhookError('dedupe_unavailable', { detail: `The dedupe store failed to ${operation}.`, cause: error }), req, event);
+    this.report(
+      new InnopaasWebhookError('dedupe_unavailable', { detail: `The dedupe store failed to ${operation}.`, cause: error }),
+      req,
+      event,
+    );
   }
 
   private unavailable(detail: string, cause: unknown, req: Req, event: AnyEvent): DedupeClaim {

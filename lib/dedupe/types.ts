@@ -21,6 +21,4 @@ export interface DedupeStore {
 }
 
 export type ClaimResult =
-  | { readonly status: 'claimed'; readonly token: string }
-  | { readonly status: 'in-progress' }
-  | { readonly status: 'completed' };
+  { readonly status: 'claimed'; readonly token: string } | { readonly status: 'in-progress' } | { readonly status: 'completed' };

@@ -11,9 +11,7 @@ export function schemaFiles(): Record<string, string> {
     'envelope.json': { $schema: 'http://json-schema.org/draft-07/schema#', ...envelopeSchema },
   };
   for (const type of EVENT_TYPES) documents[`${type}.json`] = eventSchema(type);
-  return Object.fromEntries(
-    Object.entries(documents).map(([file, schema]) => [file, `${JSON.stringify(schema, null, 2)}\n`]),
-  );
+  return Object.fromEntries(Object.entries(documents).map(([file, schema]) => [file, `${JSON.stringify(schema, null, 2)}\n`]));
 }
 
 /** Writes {@link schemaFiles} into `outDir` (created if missing) and answers the paths written. */

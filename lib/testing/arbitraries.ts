@@ -24,12 +24,16 @@ export interface InnopaasArbitraries {
   anyEvent(): Arbitrary<InnopaasEvent>;
 }
 
-const spellings = (type: EventType): string[] => [type, ...Object.keys(EVENT_TYPE_ALIASES).filter((alias) => EVENT_TYPE_ALIASES[alias] === type)];
+const spellings = (type: EventType): string[] => [
+  type,
+  ...Object.keys(EVENT_TYPE_ALIASES).filter((alias) => EVENT_TYPE_ALIASES[alias] === type),
+];
 
 /** The inbound body schema narrowed to one message type: the common fields plus that type's `then`. */
 function messageTypeSchema(type: InboundMessageType) {
   const member = inboundMessageBodySchema.allOf.find((rule) => rule.then.properties.type.const === type);
-  if (!member) throw new TypeError(`no inbound message type ${JSON.stringify(type)}; expected one of ${INBOUND_MESSAGE_TYPES.join(', ')}`);
+  if (!member)
+    throw new TypeError(`no inbound message type ${JSON.stringify(type)}; expected one of ${INBOUND_MESSAGE_TYPES.join(', ')}`);
   return { ...inboundMessageBodySchema, allOf: [member] };
 }
 
@@ -48,7 +52,8 @@ export function createArbitraries(fc: FastCheckModule): InnopaasArbitraries {
   const byMessageType = new Map<InboundMessageType, Arbitrary<unknown>>();
 
   const event = <T extends EventType>(type: T): Arbitrary<EventMap[T]> => {
-    if (!EVENT_TYPES.includes(type)) throw new TypeError(`no event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}`);
+    if (!EVENT_TYPES.includes(type))
+      throw new TypeError(`no event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}`);
     let arbitrary = byType.get(type);
     if (!arbitrary) byType.set(type, (arbitrary = envelope(spellings(type), schemaArbitrary(fc, bodySchemas[type]))));
     return arbitrary as Arbitrary<EventMap[T]>;
@@ -63,7 +68,8 @@ export function createArbitraries(fc: FastCheckModule): InnopaasArbitraries {
     return arbitrary as Arbitrary<InboundMessageEventOf<M>>;
   };
 
-  const anyEvent = (): Arbitrary<InnopaasEvent> => fc.oneof(...EVENT_TYPES.map((type) => event(type))) as Arbitrary<InnopaasEvent>;
+  const anyEvent = (): Arbitrary<InnopaasEvent> =>
+    fc.oneof(...EVENT_TYPES.map((type) => event(type))) as Arbitrary<InnopaasEvent>;
 
   return { event, inboundMessage, anyEvent };
 }

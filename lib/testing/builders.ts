@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  decorateDates,
-  type EventEnvelope,
-  type EventMap,
-  type EventType,
-  type InboundMessageBody,
-} from '../events';
+import { decorateDates, type EventEnvelope, type EventMap, type EventType, type InboundMessageBody } from '../events';
 import { type ExampleName, type ExamplePayload, examples } from './examples';
 import { type DeepPartial, deepMerge, isPlainObject } from './merge';
 
@@ -16,7 +10,10 @@ export type InboundMessageType = InboundMessageBody['type'];
 export type InboundMessageBodyOf<M extends InboundMessageType> = Extract<InboundMessageBody, { type: M }>;
 
 /** A `whatsapp_mo_message_received` event whose body is of one message type. */
-export type InboundMessageEventOf<M extends InboundMessageType> = EventEnvelope<'whatsapp_mo_message_received', InboundMessageBodyOf<M>>;
+export type InboundMessageEventOf<M extends InboundMessageType> = EventEnvelope<
+  'whatsapp_mo_message_received',
+  InboundMessageBodyOf<M>
+>;
 
 /** What `buildEvent(type, overrides)` accepts: any part of the event, at any depth. */
 export type EventOverrides<T extends EventType> = DeepPartial<EventMap[T]>;
@@ -78,7 +75,8 @@ const own = <V>(table: Readonly<Record<string, V>>, key: unknown): V | undefined
 function pickExample(type: EventType, overrides: unknown): ExampleName {
   const body = isPlainObject(overrides) && isPlainObject(overrides.body) ? overrides.body : {};
   if (type === 'whatsapp_mo_message_received') {
-    if (body.type === 'interactive' && isPlainObject(body.interactive) && body.interactive.type === 'buttonReply') return 'mo-interactive-button';
+    if (body.type === 'interactive' && isPlainObject(body.interactive) && body.interactive.type === 'buttonReply')
+      return 'mo-interactive-button';
     return own(MESSAGE_EXAMPLES, body.type) ?? DEFAULT_EXAMPLES[type];
   }
   if (type === 'whatsapp_message_status_updated') return own(STATUS_EXAMPLES, body.status) ?? DEFAULT_EXAMPLES[type];
@@ -96,7 +94,9 @@ function pickExample(type: EventType, overrides: unknown): ExampleName {
  */
 export function buildEvent<T extends EventType>(type: T, overrides?: EventOverrides<T>): EventMap[T] {
   if (!Object.prototype.hasOwnProperty.call(DEFAULT_EXAMPLES, type)) {
-    throw new TypeError(`buildEvent: unknown event type ${JSON.stringify(type)}; expected one of ${Object.keys(DEFAULT_EXAMPLES).join(', ')}`);
+    throw new TypeError(
+      `buildEvent: unknown event type ${JSON.stringify(type)}; expected one of ${Object.keys(DEFAULT_EXAMPLES).join(', ')}`,
+    );
   }
   const example: ExamplePayload = examples[pickExample(type, overrides)];
   const now = new Date().toISOString();
@@ -116,7 +116,9 @@ export function buildInboundMessage<M extends InboundMessageType>(
   envelope?: { id?: string; eventTime?: string },
 ): InboundMessageEventOf<M> {
   if (!Object.prototype.hasOwnProperty.call(MESSAGE_EXAMPLES, type)) {
-    throw new TypeError(`buildInboundMessage: unknown message type ${JSON.stringify(type)}; expected one of ${INBOUND_MESSAGE_TYPES.join(', ')}`);
+    throw new TypeError(
+      `buildInboundMessage: unknown message type ${JSON.stringify(type)}; expected one of ${INBOUND_MESSAGE_TYPES.join(', ')}`,
+    );
   }
   const overrides = { ...envelope, body: { ...body, type } } as EventOverrides<'whatsapp_mo_message_received'>;
   return buildEvent('whatsapp_mo_message_received', overrides) as InboundMessageEventOf<M>;

@@ -1,4 +1,12 @@
-import { type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse, createServer, request as httpRequest } from 'node:http';
+import {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+  createServer,
+  request as httpRequest,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,7 +94,13 @@ function send(url: URL, payload: Buffer, options: DeliverOptions, agent: Agent |
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const durationMs = performance.now() - started;
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parseBody(text, res.headers['content-type']), text, durationMs });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: parseBody(text, res.headers['content-type']),
+          text,
+          durationMs,
+        });
       });
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs} ms`)));

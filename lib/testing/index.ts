@@ -1,12 +1,6 @@
 // `innopaas-webhook/testing`: build, send and generate InnoPaaS deliveries in your own tests.
 // fast-check is an optional peer dependency: only its types are referenced here, never the module.
-export {
-  buildEvent,
-  buildInboundMessage,
-  DEFAULT_EXAMPLES,
-  INBOUND_MESSAGE_TYPES,
-  MESSAGE_EXAMPLES,
-} from './builders';
+export { buildEvent, buildInboundMessage, DEFAULT_EXAMPLES, INBOUND_MESSAGE_TYPES, MESSAGE_EXAMPLES } from './builders';
 export type { EventOverrides, InboundMessageBodyOf, InboundMessageEventOf, InboundMessageType } from './builders';
 export { examples } from './examples';
 export type { ExampleName, ExamplePayload } from './examples';

@@ -23,9 +23,9 @@ const EXTRA_KEYS = ['addedLater', 'vendorFlag', 'x_trace'] as const;
 /** §8: ISO-8601 with milliseconds, as in every example, or the table's zone-less `2023-02-22 12:00:00`. */
 export function timestamp(fc: FastCheckModule): FastCheck.Arbitrary<string> {
   const date = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true });
-  return fc.tuple(date, fc.boolean()).map(([value, iso]) =>
-    iso ? value.toISOString() : value.toISOString().slice(0, 19).replace('T', ' '),
-  );
+  return fc
+    .tuple(date, fc.boolean())
+    .map(([value, iso]) => (iso ? value.toISOString() : value.toISOString().slice(0, 19).replace('T', ' ')));
 }
 
 const isObjectSchema = (schema: unknown): schema is ObjectSchema => typeof schema === 'object' && schema !== null;
@@ -82,7 +82,9 @@ function objectArbitrary(fc: FastCheckModule, schema: ObjectSchema): FastCheck.A
   const known = fc.record(model, { requiredKeys: required.filter((key) => key in model) });
   if (schema.additionalProperties === false) return known;
   const extraValue = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
-  const extras = fc.record(Object.fromEntries(EXTRA_KEYS.filter((key) => !(key in model)).map((key) => [key, extraValue])), { requiredKeys: [] });
+  const extras = fc.record(Object.fromEntries(EXTRA_KEYS.filter((key) => !(key in model)).map((key) => [key, extraValue])), {
+    requiredKeys: [],
+  });
   const sometimes = fc.oneof({ arbitrary: fc.constant({}), weight: 4 }, { arbitrary: extras, weight: 1 });
   return fc.tuple(known, sometimes).map(([value, extra]) => ({ ...extra, ...(value as object) }));
 }

@@ -23,7 +23,12 @@ export interface GeneratedError {
  * Records one failed check; the generated validators call it where ajv's code builds an error object
  * inline (scripts/generate-validators.ts), which makes the module half the size and start-up cheaper.
  */
-export function addError(errors: GeneratedError[] | null, instancePath: string, keyword: string, message: string): GeneratedError[] {
+export function addError(
+  errors: GeneratedError[] | null,
+  instancePath: string,
+  keyword: string,
+  message: string,
+): GeneratedError[] {
   const error = { instancePath, keyword, message };
   if (errors === null) return [error];
   errors.push(error);

@@ -2,8 +2,20 @@ import { openEnum, type OpenEnum } from '../schema';
 
 // §5.1 lists thirteen types and forgets `document`, which has its own example (§9.1 item 9).
 export const MO_MESSAGE_TYPES = [
-  'text', 'reaction', 'image', 'video', 'audio', 'sticker', 'document', 'location', 'contacts', 'button',
-  'interactive', 'unknown', 'order', 'system',
+  'text',
+  'reaction',
+  'image',
+  'video',
+  'audio',
+  'sticker',
+  'document',
+  'location',
+  'contacts',
+  'button',
+  'interactive',
+  'unknown',
+  'order',
+  'system',
 ] as const;
 
 /** The documented inbound message types (§5.1). Others still reach the handler. */
