@@ -1,11 +1,10 @@
-import { type IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import { type BodyCallback, readNodeBody } from './body';
 import { describeConfig, parseOptions } from './options';
 import { type Outcome, problemOutcome, RECEIVED, type RespondOutcome } from './outcome';
 import type { InnopaasEvent, UnknownEvent } from './events';
 import { Receiver, type ReceiverRequest } from './receiver';
-import { shareShape } from './shape';
 import type { InnopaasWebhookOptions, WebhookRequest } from './types';
 
 const log = createDebug('innopaas-webhook');
@@ -128,9 +127,6 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(
   if (log.enabled) log('created with %o', describeConfig(config as never));
 
   const middleware = function innopaasWebhookMiddleware(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
-    // First, before anything reads them: under Express this makes each later read a cache hit (lib/shape.ts).
-    shareShape(req, IncomingMessage.prototype);
-    shareShape(res, ServerResponse.prototype);
     receiver.handle(new NodeRequest<Req>(req as IncomingMessage & Req, res, next, limit, bodyTimeoutMs));
   } as InnopaasWebhookMiddleware;
 
