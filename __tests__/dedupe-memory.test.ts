@@ -1,5 +1,5 @@
-import { MemoryStore } from '../lib/dedupe';
-import type { ClaimResult } from '../lib/dedupe';
+import { MemoryStore } from '../lib/delivery';
+import type { ClaimResult } from '../lib/delivery';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,4 +1,4 @@
-import { RedisStore } from '../lib/dedupe';
+import { RedisStore } from '../lib/delivery';
 
 // Stand-in clients with each library's shape, to pin down which method the store calls and how it
 // reads replies, without a server. Behaviour against a real Redis is in dedupe-redis.test.ts.

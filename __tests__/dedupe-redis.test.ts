@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
-import { RedisStore, type ClaimResult, type RedisClientLike } from '../lib/dedupe';
+import { RedisStore, type ClaimResult, type RedisClientLike } from '../lib/delivery';
 import { describeWithRedis, redisCommand, startRedisServer, type RedisServer } from './helpers/redis-server';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

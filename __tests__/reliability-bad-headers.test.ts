@@ -208,7 +208,7 @@ const credentialHeaders: CorpusCase[] = [
     'unauthorized',
   ],
   // Node drops every Authorization line after the first (it is a singleton field), so the check never
-  // sees the repetition that lib/credentials.ts means to refuse.
+  // sees the repetition that lib/stages/credentials.ts means to refuse.
   [
     'Authorization twice, same value',
     post([

@@ -178,7 +178,7 @@ describe('a hook that fails', () => {
 type Fault = 'none' | 'throw' | 'reject' | 'stall' | 'garbage';
 
 /**
- * A store implementing the DedupeStore contract (lib/dedupe/types.ts) over a MemoryStore, whose every
+ * A store implementing the DedupeStore contract (lib/delivery/types.ts) over a MemoryStore, whose every
  * operation can be made to throw, reject or never answer — and then recover.
  */
 class FaultyStore implements DedupeStore {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DIGEST_BYTES, createCredentialCheck } from '../lib/credentials';
+import { DIGEST_BYTES, createCredentialCheck } from '../lib/stages/credentials';
 import { innopaasWebhook } from '../lib';
 import { AUTH, USER } from './helpers/app';
 
@@ -9,7 +9,7 @@ import { AUTH, USER } from './helpers/app';
  * nor which header or pair was wrong can show in timing or in an exception.
  */
 
-// Every call lib/credentials.ts makes to timingSafeEqual goes through this recording wrapper.
+// Every call lib/stages/credentials.ts makes to timingSafeEqual goes through this recording wrapper.
 jest.mock('node:crypto', () => {
   const actual = jest.requireActual<typeof import('node:crypto')>('node:crypto');
   return { ...actual, timingSafeEqual: jest.fn(actual.timingSafeEqual) };

@@ -6,7 +6,7 @@ import express from 'express';
 import fc from 'fast-check';
 import { EVENT_TYPES, type InnopaasEvent } from '../lib/events';
 import { INBOUND_MESSAGE_TYPES, arbitraries, createArbitraries, deliver } from '../lib/testing';
-import { getValidators, validateEvent } from '../lib/validate';
+import { getValidators, validateEvent } from '../lib/stages/validate';
 import { AUTH, USER, createApp } from './helpers/app';
 
 const RUNS = 200;

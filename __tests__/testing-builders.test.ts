@@ -7,7 +7,7 @@ import {
   buildInboundMessage,
   examples,
 } from '../lib/testing';
-import { getValidators, validateEvent } from '../lib/validate';
+import { getValidators, validateEvent } from '../lib/stages/validate';
 import { fixtures } from './fixtures';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

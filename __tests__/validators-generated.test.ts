@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
 import { EVENT_TYPES, eventSchema } from '../lib/events';
-import { buildValidators, getValidators, validateEvent, type Validators } from '../lib/validate';
+import { buildValidators, getValidators, validateEvent, type Validators } from '../lib/stages/validate';
 import { AJV_OPTIONS, validatorSchemas } from '../lib/validation/schemas';
 import { generateValidatorsSource } from '../scripts/generate-validators';
 import { fixtures } from './fixtures';

@@ -1,7 +1,7 @@
 // Micro benchmarks of the request path, one stage at a time, in a process of their own.
 //   node bench/micro.mjs [--quick] [--json]
-// Validation and the credential check are the middleware's own code (lib/validate.ts with the validators
-// generated at build time, lib/credentials.ts), which the package does not export: they are bundled from
+// Validation and the credential check are the middleware's own code (lib/stages/validate.ts with the validators
+// generated at build time, lib/stages/credentials.ts), which the package does not export: they are bundled from
 // lib/ into bench/.cache/ with tsup first. Everything else comes from the built package.
 import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,12 +29,12 @@ function measureAll(fns, { ms, repeats }) {
 
 const measure = (fn, timing) => measureAll([fn], timing)[0];
 
-/** lib/validate.ts and lib/credentials.ts as the middleware runs them, bundled (CommonJS) into bench/.cache/. */
+/** lib/stages/validate.ts and lib/stages/credentials.ts as the middleware runs them, bundled (CommonJS) into bench/.cache/. */
 async function loadInternals() {
   const outDir = fileURLToPath(new URL('./.cache/internals/', import.meta.url));
   const lib = (file) => fileURLToPath(new URL(`../lib/${file}`, import.meta.url));
   await build({
-    entry: { validate: lib('validate.ts'), credentials: lib('credentials.ts') },
+    entry: { validate: lib('stages/validate.ts'), credentials: lib('stages/credentials.ts') },
     outDir,
     format: ['cjs'],
     platform: 'node',

@@ -1,5 +1,5 @@
-export { innopaasWebhook } from './middleware';
-export type { InnopaasWebhookMiddleware, NextFunction } from './middleware';
+export { innopaasWebhook } from './adapters/node';
+export type { InnopaasWebhookMiddleware, NextFunction } from './adapters/node';
 export type {
   DedupeOptions,
   ErrorContext,
@@ -8,11 +8,11 @@ export type {
   InnopaasWebhookOptions,
   InvalidEventInfo,
   WebhookRequest,
-} from './types';
-export { InnopaasWebhookError, isInnopaasWebhookError, PROBLEM_STATUS } from './errors';
-export type { ProblemCode, ProblemDetails, ValidationProblem } from './errors';
-export type { Credentials } from './credentials';
-export { MemoryStore, RedisStore } from './dedupe';
+} from './core/types';
+export { InnopaasWebhookError, isInnopaasWebhookError, PROBLEM_STATUS } from './core/errors';
+export type { ProblemCode, ProblemDetails, ValidationProblem } from './core/errors';
+export type { Credentials } from './stages/credentials';
+export { MemoryStore, RedisStore } from './delivery';
 export type {
   ClaimResult,
   DedupeStore,
@@ -22,6 +22,6 @@ export type {
   NodeRedisClusterLike,
   RedisClientLike,
   RedisStoreOptions,
-} from './dedupe';
-export { parseInnopaasTime } from './time';
+} from './delivery';
+export { parseInnopaasTime } from './events/time';
 export * from './events';

@@ -7,7 +7,7 @@ const RUNTIME_LENGTH = /const (func\d+) = require\("ajv\/dist\/runtime\/ucs2leng
 /**
  * One failed check as ajv writes it inline: an error object (instance path, schema path, keyword,
  * params, message) appended to `vErrors`, then the count raised. 434 of them made two thirds of the
- * module. Only the instance path and the message reach a 400 (lib/validate.ts), so each becomes one call
+ * module. Only the instance path and the message reach a 400 (lib/stages/validate.ts), so each becomes one call
  * of `addError` (lib/validation/runtime.ts) with those and the keyword.
  */
 const INLINE_ERROR =

@@ -1,5 +1,5 @@
-import { isInnopaasWebhookError } from '../errors';
-import { getValidators, validateEvent } from '../validate';
+import { isInnopaasWebhookError } from '../core/errors';
+import { getValidators, validateEvent } from '../stages/validate';
 import { parseCommandArgs } from './args';
 import { readSource } from './input';
 import { USAGE, UsageError } from './usage';

@@ -1,4 +1,4 @@
-import { parseInnopaasTime } from '../time';
+import { parseInnopaasTime } from './time';
 
 type DateGetter = (this: Record<string, unknown>) => Date | undefined;
 

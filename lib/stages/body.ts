@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import contentType from 'content-type';
-import { InnopaasWebhookError } from './errors';
+import { InnopaasWebhookError } from '../core/errors';
 
 /** What the body stage hands on: bytes still to decode, or a value a body parser already decoded. */
 export type BodyInput = { readonly bytes: Buffer } | { readonly parsed: unknown };

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import type { Credentials } from './credentials';
-import type { DedupeStore } from './dedupe/types';
+import type { Credentials } from '../stages/credentials';
+import type { DedupeStore } from '../delivery/types';
 import type { InnopaasWebhookError, ValidationProblem } from './errors';
-import type { EventMap, EventType, InnopaasEvent, UnknownEvent } from './events';
+import type { EventMap, EventType, InnopaasEvent, UnknownEvent } from '../events';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

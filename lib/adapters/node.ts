@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
-import { type BodyCallback, readNodeBody } from './body';
-import { describeConfig, parseOptions } from './options';
-import { type Outcome, problemOutcome, RECEIVED, type RespondOutcome } from './outcome';
-import type { InnopaasEvent, UnknownEvent } from './events';
-import { Receiver, type ReceiverRequest } from './receiver';
-import type { InnopaasWebhookOptions, WebhookRequest } from './types';
+import { type BodyCallback, readNodeBody } from '../stages/body';
+import { describeConfig, parseOptions } from '../core/options';
+import { type Outcome, problemOutcome, RECEIVED, type RespondOutcome } from '../core/outcome';
+import type { InnopaasEvent, UnknownEvent } from '../events';
+import { Receiver, type ReceiverRequest } from '../core/receiver';
+import type { InnopaasWebhookOptions, WebhookRequest } from '../core/types';
 
 const log = createDebug('innopaas-webhook');
 

@@ -1,10 +1,10 @@
 import bytes from 'bytes';
-import type { Credentials } from './credentials';
-import { MemoryStore } from './dedupe/memory-store';
-import type { DedupeStore } from './dedupe/types';
-import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from './events';
+import type { Credentials } from '../stages/credentials';
+import { MemoryStore } from '../delivery/memory-store';
+import type { DedupeStore } from '../delivery/types';
+import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from '../events';
 import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
-import { checkTimeZone } from './time';
+import { checkTimeZone } from '../events/time';
 import type { InnopaasWebhookOptions } from './types';
 
 /** The options after checking, with every default filled in. Private to the package. */

@@ -1,8 +1,8 @@
 import createDebug from 'debug';
-import { InnopaasWebhookError } from '../errors';
+import { InnopaasWebhookError } from '../core/errors';
 import type { InnopaasEvent, UnknownEvent } from '../events';
-import type { ResolvedDedupe } from '../options';
-import { isThenable, withTimeout } from '../timeout';
+import type { ResolvedDedupe } from '../core/options';
+import { isThenable, withTimeout } from '../core/async';
 import type { ClaimResult } from './types';
 
 const log = createDebug('innopaas-webhook');

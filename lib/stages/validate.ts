@@ -1,7 +1,7 @@
-import { InnopaasWebhookError, type ValidationProblem } from './errors';
-import { EVENT_TYPE_ALIASES, EVENT_TYPES } from './events';
-import * as generated from './validation/generated';
-import { INBOUND_TYPE } from './validation/schemas';
+import { InnopaasWebhookError, type ValidationProblem } from '../core/errors';
+import { EVENT_TYPE_ALIASES, EVENT_TYPES } from '../events';
+import * as generated from '../validation/generated';
+import { INBOUND_TYPE } from '../validation/schemas';
 
 /** How many problems a 400 lists at most: enough to fix a payload, bounded for hostile ones. */
 export const MAX_LISTED_PROBLEMS = 20;

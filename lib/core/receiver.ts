@@ -1,15 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import createDebug from 'debug';
-import { type BodyCallback, type BodyInput, checkContentType, checkDeclaredLength, decodeBody } from './body';
-import { createCredentialCheck } from './credentials';
-import { type DedupeClaim, Deduper } from './dedupe/deduper';
+import { type BodyCallback, type BodyInput, checkContentType, checkDeclaredLength, decodeBody } from '../stages/body';
+import { createCredentialCheck } from '../stages/credentials';
+import { type DedupeClaim, Deduper } from '../delivery/deduper';
 import { InnopaasWebhookError, isInnopaasWebhookError } from './errors';
-import type { InnopaasEvent, UnknownEvent } from './events';
-import { createDateDecorator } from './events/dates';
+import type { InnopaasEvent, UnknownEvent } from '../events';
+import { createDateDecorator } from '../events/dates';
 import type { ResolvedConfig } from './options';
-import { isThenable, withTimeout } from './timeout';
+import { isThenable, withTimeout } from './async';
 import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, NEXT, type Outcome, problemOutcome, RECEIVED } from './outcome';
-import { getValidators, validateEvent, type Validators } from './validate';
+import { getValidators, validateEvent, type Validators } from '../stages/validate';
 
 const log = createDebug('innopaas-webhook');
 
