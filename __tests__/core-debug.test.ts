@@ -43,7 +43,7 @@ describe("debug('innopaas-webhook') logs every decision and never a credential",
     expect(output).toMatch(new RegExp(`event whatsapp_mo_message_received id=${event.id}`));
     expect(output).toMatch(/200 duplicate/);
     expect(output).toMatch(/400 invalid_envelope/);
-    expect(output).toMatch(/failed: handler_failed/);
+    expect(output).toMatch(/failed: The whatsapp_mo_message_received handler failed: Error: leak \[redacted\]/);
     expect(output).not.toContain(AUTH);
     expect(output).not.toContain(USER);
   });

@@ -9,6 +9,10 @@ export type {
   InvalidEventInfo,
   WebhookRequest,
 } from './core/types';
+export { createEventDispatcher } from './core/event-dispatcher';
+export type { ContextHandler, DispatchResult, EventDispatch, EventDispatcherOptions } from './core/event-dispatcher';
+export type { HandlerContext } from './core/dispatch';
+export type { EnqueueResult, EventQueue } from './delivery/queue';
 export { InnopaasWebhookError, isInnopaasWebhookError, PROBLEM_STATUS } from './core/errors';
 export type { ProblemCode, ProblemDetails, ValidationProblem } from './core/errors';
 export type { Credentials } from './stages/credentials';

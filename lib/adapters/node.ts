@@ -14,9 +14,14 @@ export type NextFunction = (error?: unknown) => void;
 /** The middleware, plus what a graceful shutdown needs. */
 export interface InnopaasWebhookMiddleware {
   (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
-  /** Resolves once every handler started by `ack: 'immediately'` has settled. */
+  /** Resolves once every running handler has settled and its claim is completed or released. */
   drain(): Promise<void>;
-  /** How many handlers are running in the background right now. */
+  /**
+   * For shutdown: new deliveries get 503 `shutting_down` (the sender retries), every running handler's
+   * `context.signal` fires, and the promise resolves once they have settled and released their claims.
+   */
+  close(): Promise<void>;
+  /** How many handlers (or queue hand-offs) are running right now. */
   readonly inFlight: number;
 }
 
@@ -132,5 +137,6 @@ export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(
 
   Object.defineProperty(middleware, 'inFlight', { get: () => receiver.inFlight, enumerable: true });
   middleware.drain = () => receiver.drain();
+  middleware.close = () => receiver.close();
   return middleware;
 }

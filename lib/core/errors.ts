@@ -22,6 +22,8 @@ export const PROBLEM_STATUS = {
   handler_failed: 500,
   handler_timeout: 503,
   dedupe_unavailable: 503,
+  queue_unavailable: 503,
+  shutting_down: 503,
   internal_error: 500,
 } as const;
 
@@ -47,6 +49,8 @@ const TITLES: Record<ProblemCode, string> = {
   handler_failed: 'Handler failed',
   handler_timeout: 'Handler timed out',
   dedupe_unavailable: 'Dedupe store unavailable',
+  queue_unavailable: 'Queue unavailable',
+  shutting_down: 'Shutting down',
   internal_error: 'Internal error',
 };
 
@@ -95,12 +99,38 @@ export class InnopaasWebhookError extends Error {
  * does not.
  */
 export function isInnopaasWebhookError(value: unknown): value is InnopaasWebhookError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { isInnopaasWebhookError?: unknown }).isInnopaasWebhookError === true &&
-    typeof (value as { code?: unknown }).code === 'string'
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (
+      (value as { isInnopaasWebhookError?: unknown }).isInnopaasWebhookError === true &&
+      typeof (value as { code?: unknown }).code === 'string'
+    );
+  } catch {
+    // A revoked Proxy or a throwing getter: whatever it is, it is not one of ours.
+    return false;
+  }
+}
+
+/**
+ * A short, single-line description of anything user code threw or rejected with, for messages and
+ * logs: never throws itself (revoked Proxies, throwing getters), never longer than 200 characters.
+ */
+export function describeThrown(value: unknown): string {
+  let text: string;
+  try {
+    if (value instanceof Error) text = `${value.name}: ${value.message}`;
+    else if (typeof value === 'string') text = value;
+    else if (typeof value === 'object' && value !== null) {
+      const message = (value as { message?: unknown }).message;
+      text = typeof message === 'string' ? message : Object.prototype.toString.call(value);
+    } else text = String(value);
+  } catch {
+    text = 'an unreadable value';
+  }
+  // Control characters would let a message forge lines in a log.
+  // eslint-disable-next-line no-control-regex
+  text = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
 /** RFC 9457 problem details. Never contains credentials, headers or the payload. */

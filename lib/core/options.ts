@@ -1,6 +1,7 @@
 import bytes from 'bytes';
 import type { Credentials } from '../stages/credentials';
 import { MemoryStore } from '../delivery/memory-store';
+import type { EventQueue } from '../delivery/queue';
 import type { DedupeStore } from '../delivery/types';
 import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from '../events';
 import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
@@ -24,7 +25,9 @@ export interface ResolvedConfig<Req> {
   forwardErrors: 'none' | 'handler' | 'all';
   passThrough: boolean;
   ackImmediately: boolean;
-  handlerTimeoutMs: number | undefined;
+  handlerTimeoutMs: number;
+  queue: EventQueue | undefined;
+  queueTimeoutMs: number;
   dedupe: ResolvedDedupe | null;
   timeZone: string;
   maxEventAgeMs: number | undefined;
@@ -62,6 +65,8 @@ const OPTION_KEYS = Object.keys({
   timeZone: 1,
   maxEventAgeMs: 1,
   allowRequest: 1,
+  queue: 1,
+  queueTimeoutMs: 1,
 } satisfies Record<keyof InnopaasWebhookOptions, 1>);
 const DEDUPE_KEYS = ['store', 'ttlMs', 'claimTtlMs', 'maxEntries', 'key', 'failMode', 'timeoutMs'];
 
@@ -147,7 +152,7 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
   return pairs;
 }
 
-function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers'] {
+export function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers'] {
   const handlers: ResolvedConfig<Req>['handlers'] = new Map();
   if (on === undefined) return handlers;
   if (typeof on !== 'object' || on === null || Array.isArray(on))
@@ -181,7 +186,7 @@ function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers'] {
   return handlers;
 }
 
-function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number | undefined): ResolvedDedupe | null {
+function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedupe | null {
   if (dedupe === false) return null;
   if (dedupe !== undefined && (typeof dedupe !== 'object' || dedupe === null || Array.isArray(dedupe))) {
     fail(
@@ -196,7 +201,9 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number | undefined): R
   const claimTtlMs = positiveMs(
     'dedupe.claimTtlMs',
     given.claimTtlMs,
-    Math.max(5 * 60_000, 2 * (handlerTimeoutMs ?? 0)),
+    // Short, so that a crashed instance's claim is gone before the sender's next try; a running
+    // handler keeps its own alive (DedupeStore.extend).
+    Math.max(15_000, handlerTimeoutMs + 5_000),
   ) as number;
   const maxEntries = given.maxEntries ?? 100_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1)
@@ -220,6 +227,27 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number | undefined): R
     failOpen: oneOf('dedupe.failMode', given.failMode, ['closed', 'open'], 'closed') === 'open',
     timeoutMs: positiveMs('dedupe.timeoutMs', given.timeoutMs, 2000) as number,
   };
+}
+
+function resolveQueue(options: InnopaasWebhookOptions<never>): EventQueue | undefined {
+  const { queue } = options;
+  if (queue === undefined) return undefined;
+  if (typeof queue !== 'object' || queue === null || typeof (queue as Partial<EventQueue>).enqueue !== 'function') {
+    fail(
+      'queue',
+      `must be an object with an \`enqueue(event)\` method (got ${show(queue)})`,
+      "Pass e.g. `queue: bullmqQueue(new Queue('innopaas', { connection }))` from innopaas-webhook/bullmq.",
+    );
+  }
+  const inProcess = (['on', 'onUnknownEvent', 'dedupe', 'ack', 'passThrough'] as const).find((key) => options[key] !== undefined);
+  if (inProcess) {
+    fail(
+      inProcess,
+      'cannot be combined with `queue`',
+      'With a queue the handlers run in the worker (createWorker from innopaas-webhook/bullmq) and the queue collapses duplicates; give them to the worker.',
+    );
+  }
+  return queue;
 }
 
 export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): ResolvedConfig<Req> {
@@ -274,7 +302,9 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
       "cannot be combined with `ack: 'immediately'`",
       'A later route cannot answer once the middleware has answered; pick one.',
     );
-  const handlerTimeoutMs = positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, undefined);
+  // Bounded by default: a handler that never settles would keep its request and its claim forever.
+  const handlerTimeoutMs = positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000) as number;
+  const queue = resolveQueue(options);
 
   return {
     credentials,
@@ -293,7 +323,10 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     passThrough: options.passThrough === true,
     ackImmediately,
     handlerTimeoutMs,
-    dedupe: resolveDedupe(options.dedupe, handlerTimeoutMs),
+    queue,
+    queueTimeoutMs: positiveMs('queueTimeoutMs', options.queueTimeoutMs, 2_000) as number,
+    // With a queue the web tier claims nothing: the queue collapses duplicates by event id.
+    dedupe: queue ? null : resolveDedupe(options.dedupe, handlerTimeoutMs),
     timeZone,
     maxEventAgeMs: positiveMs('maxEventAgeMs', options.maxEventAgeMs, undefined),
   };
@@ -312,6 +345,7 @@ export function describeConfig(config: ResolvedConfig<unknown>): Record<string, 
     passThrough: config.passThrough,
     ack: config.ackImmediately ? 'immediately' : 'after-handlers',
     handlerTimeoutMs: config.handlerTimeoutMs,
+    queue: config.queue ? (config.queue.constructor?.name ?? 'custom') : 'none',
     dedupe: config.dedupe
       ? {
           store: config.dedupe.store.constructor?.name,

@@ -3,48 +3,55 @@ import createDebug from 'debug';
 import { type BodyCallback, type BodyInput, checkContentType, checkDeclaredLength, decodeBody } from '../stages/body';
 import { createCredentialCheck } from '../stages/credentials';
 import { type DedupeClaim, Deduper } from '../delivery/deduper';
-import { InnopaasWebhookError, isInnopaasWebhookError } from './errors';
-import type { InnopaasEvent, UnknownEvent } from '../events';
-import { createDateDecorator } from '../events/dates';
-import type { ResolvedConfig } from './options';
+import type { EnqueueResult } from '../delivery/queue';
 import { isThenable, withTimeout } from './async';
+import { type AnyEvent, type AnyHandler, Dispatcher, type HandlerOutcome, HandlerRun } from './dispatch';
+import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from './errors';
+import type { ResolvedConfig } from './options';
 import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, NEXT, type Outcome, problemOutcome, RECEIVED } from './outcome';
-import { getValidators, validateEvent, type Validators } from '../stages/validate';
 
 const log = createDebug('innopaas-webhook');
 
-/** The facts of one request, as any adapter (Express, node:http, Fetch) can give them. */
+/**
+ * What an adapter (Express/`node:http`, Fetch) gives the receiver for one request, and how the receiver
+ * answers it. Every member is used on every request that gets that far.
+ */
 export interface ReceiverRequest<Req> {
   method: string;
-  /** Lower-cased header names, as Node gives them. */
+  /** Lower-cased header names. */
   headers: IncomingHttpHeaders;
+  /**
+   * Every value of a credential header: a repeated `Authorization` must not pass because Node keeps
+   * only its first line in `headers`.
+   */
+  headerValues(name: 'username' | 'authorization'): string | string[] | undefined;
   /** Reads the body and calls back once, with it or with the error that answers the request. */
   readBody(done: BodyCallback): void;
-  /**
-   * Every value of a header, for the credential headers: a repeated `Authorization` must not pass
-   * because Node keeps only its first line in `headers`. Defaults to `headers[name]`.
-   */
-  headerValues?(name: 'username' | 'authorization'): string | string[] | undefined;
   /** Handed to handlers and hooks as their `req`. */
   req: Req;
-  /** Called with the validated event before any handler runs (the Express adapter sets `req.innopaasEvent`). */
-  attachEvent?(event: InnopaasEvent | UnknownEvent): void;
+  /** Called with the validated event before any handler runs (`req.innopaasEvent`). */
+  attachEvent(event: AnyEvent): void;
   /** Answers the request, or hands it on (`next`). Called exactly once per request. */
   respond(outcome: Outcome): void;
 }
 
-type AnyEvent = InnopaasEvent | UnknownEvent;
-type Request<Req> = ReceiverRequest<Req>;
-/** Continues with a handler's failure, or with `undefined` after a success. */
-type AfterHandlers = (failure: InnopaasWebhookError | undefined) => void;
+/** Everything the receiver knows about one delivery once its event is validated. */
+class Delivery<Req> {
+  /** The dedupe claim, once held. */
+  key: string | undefined;
+  token: string | undefined;
+  /** The handler's cancellation, handed to it as its context. */
+  readonly run = new HandlerRun();
 
-function internalError(cause: unknown): Outcome {
-  log('internal error: %s', (cause as Error)?.message);
-  return problemOutcome(new InnopaasWebhookError('internal_error', { cause }));
-}
+  constructor(
+    readonly request: ReceiverRequest<Req>,
+    readonly event: AnyEvent,
+    readonly known: boolean,
+  ) {}
 
-function headerOf(request: Request<unknown>, name: 'username' | 'authorization'): string | string[] | undefined {
-  return request.headerValues ? request.headerValues(name) : request.headers[name];
+  get req(): Req {
+    return this.request.req;
+  }
 }
 
 function isEmptyObject(value: unknown): boolean {
@@ -54,40 +61,62 @@ function isEmptyObject(value: unknown): boolean {
 }
 
 /**
- * The framework-neutral core: one request's facts in, one outcome out, along the pipeline of
- * DESIGN.md (method → gate → credentials → content type/size → body → JSON → envelope → schema →
- * dedupe claim → handlers → complete/release). Each stage either hands on or stops with one answer.
+ * The framework-neutral core: one request's facts in, one outcome out. Stages, in order:
  *
- * Written with continuations rather than `async`: each stage goes on synchronously when it can, so with
- * the memory store the only promise of a request is the one its handler returns (and one `then` on it).
- * The `async` version of this pipeline made a dozen promises a request (issue #7, bench/).
+ *   method → allowRequest → credentials → content type / declared size → body → JSON
+ *   → envelope and event schema (Dispatcher) → age → req.innopaasEvent
+ *   → queue: enqueue → answer
+ *   → else: dedupe claim → handler → complete / release → answer (or next())
+ *
+ * Each stage hands on or stops with one answer. Written with continuations rather than `async`: a
+ * stage goes on synchronously when it can, so with the memory store the only promise of a request is
+ * the one its handler returns.
  */
 export class Receiver<Req> {
   private readonly checkCredentials;
-  private readonly validators: Validators;
+  private readonly dispatcher: Dispatcher;
   private readonly deduper: Deduper<Req> | null;
-  private readonly decorateDates;
-  private readonly background = new Set<Promise<void>>();
+  /** Deliveries whose handler or hand-off is still running, for `drain()` and `close()`. */
+  private readonly running = new Map<Delivery<Req>, Promise<void>>();
+  private closing = false;
 
   constructor(private readonly config: ResolvedConfig<Req>) {
     this.checkCredentials = config.credentials ? createCredentialCheck(config.credentials) : null;
-    this.validators = getValidators();
-    this.deduper = config.dedupe ? new Deduper<Req>(config.dedupe, (error, req, event) => this.report(error, req, event)) : null;
-    this.decorateDates = createDateDecorator(config.timeZone);
+    const secrets = (config.credentials ?? []).flatMap((pair) => [pair.userName, pair.authorization]);
+    // Handlers' error messages reach onError, the default stderr report and DEBUG: never a credential.
+    this.dispatcher = new Dispatcher({ ...config, redact: (text) => redactAll(text, secrets) });
+    this.deduper = config.dedupe
+      ? new Deduper<Req>(config.dedupe, (error, req, event) => {
+          this.report(error, req, event);
+        })
+      : null;
   }
 
-  /** Handlers still running after an immediate acknowledgement. */
+  /** Handlers (or hand-offs) still running. */
   get inFlight(): number {
-    return this.background.size;
+    return this.running.size;
   }
 
-  /** Resolves once every background handler has settled (for graceful shutdown). */
+  /** Resolves once every running handler has settled and its claim is completed or released. */
   async drain(): Promise<void> {
-    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
+
+  /**
+   * Stops taking deliveries (503, so the sender retries elsewhere), aborts the signal of every running
+   * handler, and resolves once they have settled and released their claims.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const reason = new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down.' });
+    for (const delivery of this.running.keys()) delivery.run.abort(reason);
+    await this.drain();
+  }
+
+  // ── Stage 1: before the body ──────────────────────────────────────────────────────────────────
 
   /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
-  handle(request: Request<Req>): void {
+  handle(request: ReceiverRequest<Req>): void {
     const early = this.checkRequest(request);
     if (early) return request.respond(early);
     request.readBody((error, input) => {
@@ -96,25 +125,31 @@ export class Receiver<Req> {
         this.receive(request, input as BodyInput);
       } catch (bug) {
         // Unreachable by design (every stage catches its own errors): a bug answers 500, never hangs.
-        request.respond(internalError(bug));
+        request.respond(this.internalError(bug, request.req));
       }
     });
   }
 
-  /** The stages before the body is read: method, gate, credentials, content type and declared size. */
-  private checkRequest(request: Request<Req>): Outcome | undefined {
+  /** Method, gate, credentials, content type and declared size: all decided before the body is read. */
+  private checkRequest(request: ReceiverRequest<Req>): Outcome | undefined {
     const { config } = this;
     if (!config.methods.has(request.method)) {
-      if (log.enabled) log('405 %s: method not allowed', request.method);
+      if (log.enabled) log('405 %s: method not allowed', describeThrown(request.method));
       return this.reject(new InnopaasWebhookError('method_not_allowed', { detail: `Use ${config.allowHeader}.` }), {
         Allow: config.allowHeader,
       });
+    }
+    if (this.closing) {
+      return this.reject(new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down; retry later.' }));
     }
     if (config.allowRequest && !this.runGate(request.req)) {
       log('403: allowRequest refused the request');
       return this.reject(new InnopaasWebhookError('forbidden'));
     }
-    if (this.checkCredentials && !this.checkCredentials(headerOf(request, 'username'), headerOf(request, 'authorization'))) {
+    if (
+      this.checkCredentials &&
+      !this.checkCredentials(request.headerValues('username'), request.headerValues('authorization'))
+    ) {
       // Which header was wrong is neither logged nor answered.
       log('401: credentials missing or wrong');
       return this.reject(
@@ -131,153 +166,47 @@ export class Receiver<Req> {
     return undefined;
   }
 
-  /** The stages after the body: JSON, envelope, schema, dates, age, then dedupe and handlers. */
-  private receive(request: Request<Req>, input: BodyInput): void {
+  // ── Stage 2: the payload ──────────────────────────────────────────────────────────────────────
+
+  /** JSON, the connectivity test, envelope and schema, age; then the hand-off or the handler. */
+  private receive(request: ReceiverRequest<Req>, input: BodyInput): void {
     let payload: unknown;
     try {
       payload = decodeBody(input);
     } catch (error) {
       return request.respond(this.rejectUnexpected(error));
     }
-    // The console's connectivity test (§3.5) posts an empty body or `{}`: answer it, call nobody.
+    // The console's connectivity test posts an empty body or `{}` (docs/events.md#connectivity-test).
     if (payload === undefined || isEmptyObject(payload)) {
       log('200: empty body (connectivity test)');
       return request.respond(CONNECTIVITY);
     }
 
-    let event: AnyEvent;
-    let known: boolean;
+    let delivery: Delivery<Req>;
     try {
-      const result = validateEvent(this.validators, payload);
-      event = this.decorateDates(result.event) as AnyEvent;
-      known = result.known;
+      const { event, known } = this.dispatcher.parse(payload);
       this.checkAge(event);
+      delivery = new Delivery(request, event, known);
     } catch (error) {
       return this.rejectInvalid(error, payload, request);
     }
-    if (log.enabled) log('event %s id=%s%s', event.type, event.id, known ? '' : ' (unknown type)');
-    request.attachEvent?.(event);
-    if (!this.deduper) return this.handleClaimed(event, known, request, undefined, undefined);
+    const { event } = delivery;
+    if (log.enabled) log('event %s id=%s%s', event.type, describeThrown(event.id), delivery.known ? '' : ' (unknown type)');
+    request.attachEvent(event);
+
+    if (this.config.queue) return this.enqueue(delivery);
+    if (!this.deduper) return this.runHandler(delivery);
     const claim = this.deduper.claim(event, request.req);
     if (isThenable(claim)) {
       claim.then(
-        (result) => this.afterClaim(result, event, known, request),
-        (bug: unknown) => request.respond(internalError(bug)),
+        (result) => {
+          this.afterClaim(result, delivery);
+        },
+        (bug: unknown) => {
+          request.respond(this.internalError(bug, request.req));
+        },
       );
-    } else this.afterClaim(claim, event, known, request);
-  }
-
-  private afterClaim(claim: DedupeClaim, event: AnyEvent, known: boolean, request: Request<Req>): void {
-    if (claim.status === 'claimed') return this.handleClaimed(event, known, request, claim.key, claim.token);
-    if (claim.status === 'completed') {
-      if (log.enabled) log('200 duplicate id=%s: already handled', event.id);
-      this.safeHook(() => this.config.onDuplicate?.(event, request.req), request.req, event);
-      return request.respond(DUPLICATE);
-    }
-    if (claim.status === 'in-progress') {
-      if (log.enabled) log('409 id=%s: being handled right now', event.id);
-      return request.respond(
-        this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })),
-      );
-    }
-    request.respond(this.reject(claim.error));
-  }
-
-  private handleClaimed(
-    event: AnyEvent,
-    known: boolean,
-    request: Request<Req>,
-    key: string | undefined,
-    token: string | undefined,
-  ): void {
-    const { req } = request;
-    if (this.config.ackImmediately) {
-      // The handler starts now, before the answer; its failure is reported, not answered.
-      const work = new Promise<void>((resolve) => {
-        this.runHandlers(event, known, req, key, token, (failure) => {
-          if (failure) this.report(failure, req, event);
-          resolve();
-        });
-      });
-      this.background.add(work);
-      void work.finally(() => this.background.delete(work));
-      if (log.enabled) log('200 id=%s: acknowledged, handlers run in the background', event.id);
-      return request.respond(RECEIVED);
-    }
-    this.runHandlers(event, known, req, key, token, (failure) => {
-      if (!failure) return request.respond(this.config.passThrough ? NEXT : RECEIVED);
-      this.report(failure, req, event);
-      request.respond(this.reject(failure));
-    });
-  }
-
-  /**
-   * Runs the handler of the event's type, then completes the claim (success) or releases it (failure,
-   * so that the redelivery runs), then goes on with the failure, if any: at once when the handler and
-   * the store are synchronous, else once both have settled.
-   */
-  private runHandlers(
-    event: AnyEvent,
-    known: boolean,
-    req: Req,
-    key: string | undefined,
-    token: string | undefined,
-    then: AfterHandlers,
-  ): void {
-    const handler = known ? this.config.handlers.get(event.type) : this.config.onUnknownEvent;
-    if (!handler) {
-      if (!known && log.enabled) log('unknown type %s id=%s: no onUnknownEvent hook, acknowledged', event.type, event.id);
-      return this.settleClaim(undefined, event, req, key, token, then);
-    }
-    let result: unknown;
-    try {
-      result = (handler as (e: AnyEvent, r: Req) => unknown)(event, req);
-    } catch (error) {
-      return this.settleClaim(this.handlerFailure(error, event), event, req, key, token, then);
-    }
-    if (!isThenable(result)) return this.settleClaim(this.handlerResolved(event), event, req, key, token, then);
-    Promise.resolve(this.withHandlerTimeout(result)).then(
-      () => this.settleClaim(this.handlerResolved(event), event, req, key, token, then),
-      (error: unknown) => this.settleClaim(this.handlerFailure(error, event), event, req, key, token, then),
-    );
-  }
-
-  private handlerResolved(event: AnyEvent): undefined {
-    if (log.enabled) log('handler %s id=%s resolved', event.type, event.id);
-    return undefined;
-  }
-
-  private handlerFailure(error: unknown, event: AnyEvent): InnopaasWebhookError {
-    const failure =
-      isInnopaasWebhookError(error) && error.code === 'handler_timeout'
-        ? error
-        : new InnopaasWebhookError('handler_failed', { detail: `The ${event.type} handler failed.`, cause: error });
-    if (log.enabled) log('handler %s id=%s failed: %s', event.type, event.id, failure.code);
-    return failure;
-  }
-
-  private settleClaim(
-    failure: InnopaasWebhookError | undefined,
-    event: AnyEvent,
-    req: Req,
-    key: string | undefined,
-    token: string | undefined,
-    then: AfterHandlers,
-  ): void {
-    if (!this.deduper || key === undefined || token === undefined) return then(failure);
-    const pending = failure ? this.deduper.release(key, token, req, event) : this.deduper.complete(key, token, req, event);
-    if (isThenable(pending)) void pending.then(() => then(failure));
-    else then(failure);
-  }
-
-  private withHandlerTimeout(result: PromiseLike<unknown>): PromiseLike<unknown> {
-    const ms = this.config.handlerTimeoutMs;
-    if (ms === undefined) return result;
-    return withTimeout(
-      result,
-      ms,
-      () => new InnopaasWebhookError('handler_timeout', { detail: `A handler ran longer than ${ms} ms.` }),
-    );
+    } else this.afterClaim(claim, delivery);
   }
 
   private checkAge(event: AnyEvent): void {
@@ -285,14 +214,162 @@ export class Receiver<Req> {
     if (maxAge === undefined) return;
     const date = event.eventDate;
     if (!date || Date.now() - date.getTime() > maxAge) {
-      throw new InnopaasWebhookError('event_too_old', { detail: `eventTime is missing, unreadable or older than ${maxAge} ms.` });
+      throw new InnopaasWebhookError('event_too_old', {
+        detail: `eventTime is missing, unreadable or older than ${maxAge} ms.`,
+      });
     }
   }
 
-  private rejectInvalid(error: unknown, payload: unknown, request: Request<Req>): void {
-    if (!isInnopaasWebhookError(error)) return request.respond(this.rejectUnexpected(error));
+  // ── Stage 3a: durable hand-off ────────────────────────────────────────────────────────────────
+
+  /** Writes the event to the queue, and only then answers 200; a queue that fails answers 503. */
+  private enqueue(delivery: Delivery<Req>): void {
+    const { queue, queueTimeoutMs } = this.config;
+    let pending: EnqueueResult | PromiseLike<EnqueueResult>;
+    try {
+      pending = (queue as NonNullable<typeof queue>).enqueue(delivery.event);
+      if (!isThenable(pending)) return this.afterEnqueue(pending, delivery);
+    } catch (error) {
+      return this.enqueueFailed(error, delivery);
+    }
+    const done = withTimeout(
+      pending,
+      queueTimeoutMs,
+      () => new Error(`the queue did not answer within ${queueTimeoutMs} ms`),
+    ).then(
+      (result) => {
+        this.afterEnqueue(result, delivery);
+      },
+      (error: unknown) => {
+        this.enqueueFailed(error, delivery);
+      },
+    );
+    this.track(delivery, done);
+  }
+
+  private afterEnqueue(result: unknown, delivery: Delivery<Req>): void {
+    const status = readStatus(result);
+    if (status === 'queued' || status === 'duplicate') {
+      if (log.enabled) log('200 id=%s: %s', describeThrown(delivery.event.id), status);
+      return delivery.request.respond(status === 'queued' ? RECEIVED : DUPLICATE);
+    }
+    this.enqueueFailed(new TypeError(`the queue answered ${describeThrown(status)}, not 'queued' or 'duplicate'`), delivery);
+  }
+
+  private enqueueFailed(cause: unknown, delivery: Delivery<Req>): void {
+    const error = new InnopaasWebhookError('queue_unavailable', {
+      detail: `The event could not be queued: ${describeThrown(cause)}`,
+      cause,
+    });
+    if (log.enabled) log('503 id=%s: %s', describeThrown(delivery.event.id), error.message);
+    this.report(error, delivery.req, delivery.event);
+    delivery.request.respond(this.reject(error));
+  }
+
+  // ── Stage 3b: in-process handling ─────────────────────────────────────────────────────────────
+
+  private afterClaim(claim: DedupeClaim, delivery: Delivery<Req>): void {
+    const { event, request } = delivery;
+    switch (claim.status) {
+      case 'claimed':
+        delivery.key = claim.key;
+        delivery.token = claim.token;
+        return this.runHandler(delivery);
+      case 'completed':
+        if (log.enabled) log('200 duplicate id=%s: already handled', describeThrown(event.id));
+        this.callHook('onDuplicate', () => this.config.onDuplicate?.(event, request.req), delivery);
+        return request.respond(DUPLICATE);
+      case 'in-progress':
+        if (log.enabled) log('409 id=%s: being handled right now', describeThrown(event.id));
+        return request.respond(
+          this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })),
+        );
+      case 'unavailable':
+        return request.respond(this.reject(claim.error));
+    }
+  }
+
+  /**
+   * Runs the handler of the event's type. With `ack: 'immediately'` the answer goes out first and the
+   * handler's failure is only reported; otherwise the answer waits for the handler and its claim.
+   */
+  private runHandler(delivery: Delivery<Req>): void {
+    const { event, known, request } = delivery;
+    const handler = this.dispatcher.handlerOf(event, known);
+    if (!handler && !known && log.enabled) {
+      log('unknown type %s id=%s: no onUnknownEvent hook, acknowledged', describeThrown(event.type), describeThrown(event.id));
+    }
+    if (this.config.ackImmediately) {
+      if (log.enabled) log('200 id=%s: acknowledged, handler runs in the background', describeThrown(event.id));
+      request.respond(RECEIVED);
+    }
+    const outcome = handler ? this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run) : undefined;
+    if (!isThenable(outcome)) {
+      const settled = this.settle(outcome, delivery);
+      if (settled) this.track(delivery, settled);
+      return;
+    }
+    const heartbeat = this.deduper?.keepAlive(delivery.key, delivery.token, delivery.req, event);
+    this.track(
+      delivery,
+      outcome.then((failure) => {
+        if (heartbeat) clearInterval(heartbeat);
+        return this.settle(failure, delivery);
+      }),
+    );
+  }
+
+  /**
+   * Completes the claim (success) or releases it (failure, so that the redelivery runs), then answers:
+   * at once when the store is synchronous, else once it has settled.
+   */
+  private settle(failure: HandlerOutcome, delivery: Delivery<Req>): void | Promise<void> {
+    const { event } = delivery;
+    if (log.enabled) {
+      if (failure) log('handler %s id=%s failed: %s', event.type, describeThrown(event.id), failure.message);
+      else log('handler %s id=%s resolved', event.type, describeThrown(event.id));
+    }
+    const { key, token } = delivery;
+    if (!this.deduper || key === undefined || token === undefined) return this.answer(failure, delivery);
+    const pending = failure
+      ? this.deduper.release(key, token, delivery.req, event)
+      : this.deduper.complete(key, token, delivery.req, event);
+    if (!isThenable(pending)) return this.answer(failure, delivery);
+    return pending.then(() => {
+      this.answer(failure, delivery);
+    });
+  }
+
+  private answer(failure: HandlerOutcome, delivery: Delivery<Req>): void {
+    if (failure) this.report(failure, delivery.req, delivery.event);
+    // With `ack: 'immediately'` the answer is out already; the adapter ignores a second one.
+    if (this.config.ackImmediately) return;
+    if (!failure) return delivery.request.respond(this.config.passThrough ? NEXT : RECEIVED);
+    delivery.request.respond(this.reject(failure));
+  }
+
+  /** Keeps a running delivery visible to `drain()` and `close()` until `done` settles. */
+  private track(delivery: Delivery<Req>, done: Promise<void>): void {
+    const settled = done.then(
+      () => {
+        this.running.delete(delivery);
+      },
+      (bug: unknown) => {
+        this.running.delete(delivery);
+        delivery.request.respond(this.internalError(bug, delivery.req));
+      },
+    );
+    this.running.set(delivery, settled);
+  }
+
+  // ── Rejections and hooks ──────────────────────────────────────────────────────────────────────
+
+  private rejectInvalid(error: unknown, payload: unknown, request: ReceiverRequest<Req>): void {
+    if (!isInnopaasWebhookError(error)) return request.respond(this.internalError(error, request.req));
     if (log.enabled) log('%d %s: %o', error.status, error.code, error.problems ?? []);
-    const answer = () => request.respond(this.config.acknowledgeInvalid ? INVALID_ACKNOWLEDGED : this.reject(error));
+    const answer = () => {
+      request.respond(this.config.acknowledgeInvalid ? INVALID_ACKNOWLEDGED : this.reject(error));
+    };
     const hook = this.config.onInvalidEvent;
     if (!hook) return answer();
     const { req } = request;
@@ -303,18 +380,25 @@ export class Receiver<Req> {
     let result: unknown;
     try {
       result = hook({ error, problems: error.problems ?? [], payload }, req);
+      if (!isThenable(result)) return answer();
     } catch (hookError) {
       return failed(hookError);
     }
-    if (!isThenable(result)) return answer();
     // Bounded like a handler: a hook that hangs must not hang the answer.
-    Promise.resolve(this.withHandlerTimeout(result)).then(answer, failed);
+    withTimeout(result, this.config.handlerTimeoutMs, () => new Error('onInvalidEvent timed out')).then(answer, failed);
   }
 
   private rejectUnexpected(error: unknown): Outcome {
     const known = isInnopaasWebhookError(error) ? error : new InnopaasWebhookError('internal_error', { cause: error });
     if (log.enabled) log('%d %s', known.status, known.code);
     return this.reject(known);
+  }
+
+  private internalError(cause: unknown, req: Req): Outcome {
+    const error = new InnopaasWebhookError('internal_error', { cause });
+    log('internal error: %s', describeThrown(cause));
+    this.report(error, req);
+    return this.reject(error);
   }
 
   /** Turns an error into the answer, or into `next(err)` when the app asked for it. */
@@ -334,21 +418,51 @@ export class Receiver<Req> {
     }
   }
 
-  private safeHook(call: () => unknown, req: Req, event?: AnyEvent): void {
+  /** Runs a hook whose result nobody waits for: a throw or a rejection is reported, never lost. */
+  private callHook(name: string, call: () => unknown, delivery: Delivery<Req>): void {
+    const failed = (error: unknown) => {
+      this.report(
+        new InnopaasWebhookError('internal_error', { detail: `${name} failed.`, cause: error }),
+        delivery.req,
+        delivery.event,
+      );
+    };
     try {
-      call();
+      const result = call();
+      if (isThenable(result)) Promise.resolve(result).then(undefined, failed);
     } catch (error) {
-      this.report(new InnopaasWebhookError('internal_error', { detail: 'A hook threw.', cause: error }), req, event);
+      failed(error);
     }
   }
 
+  /** Hands an error to `onError`; nothing `onError` does (throw, reject, hang) reaches the request. */
   private report(error: InnopaasWebhookError, req: Req, event?: AnyEvent): void {
     const onError = this.config.onError;
     if (!onError) return;
+    const failed = (hookError: unknown) => {
+      log('onError failed: %s', describeThrown(hookError));
+    };
     try {
-      onError(error, event ? { req, event } : { req });
+      const result: unknown = onError(error, event ? { req, event } : { req });
+      if (isThenable(result)) Promise.resolve(result).then(undefined, failed);
     } catch (hookError) {
-      log('onError threw: %s', (hookError as Error)?.message);
+      failed(hookError);
     }
   }
 }
+
+function redactAll(text: string, secrets: readonly string[]): string {
+  for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
+  return text;
+}
+
+/** `result.status`, read without trusting `result`. */
+function readStatus(result: unknown): unknown {
+  try {
+    return typeof result === 'object' && result !== null ? (result as { status?: unknown }).status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type { AnyHandler };

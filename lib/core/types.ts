@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Credentials } from '../stages/credentials';
+import type { EventQueue } from '../delivery/queue';
 import type { DedupeStore } from '../delivery/types';
+import type { HandlerContext } from './dispatch';
 import type { InnopaasWebhookError, ValidationProblem } from './errors';
 import type { EventMap, EventType, InnopaasEvent, UnknownEvent } from '../events';
 
@@ -20,7 +22,11 @@ declare global {
  */
 export type WebhookRequest = IncomingMessage & Express.Request;
 
-export type EventHandler<E, Req = WebhookRequest> = (event: E, req: Req) => void | Promise<void>;
+/**
+ * A handler: the event, the request it came in, and its context (`signal` fires when its time is up or
+ * the receiver closes). It may be sync or async.
+ */
+export type EventHandler<E, Req = WebhookRequest> = (event: E, req: Req, context: HandlerContext) => void | Promise<void>;
 
 /** One optional handler per event type, each typed with its own event. */
 export type EventHandlers<Req = WebhookRequest> = { [K in EventType]?: EventHandler<EventMap[K], Req> };
@@ -48,8 +54,9 @@ export interface DedupeOptions {
   /** How long a completed event is remembered. Defaults to 24 hours. */
   ttlMs?: number;
   /**
-   * How long a claim lives while its handlers run; a crashed instance's claim expires after it.
-   * Defaults to 5 minutes (or twice `handlerTimeoutMs`, when that is larger).
+   * How long a claim lives unless renewed; a crashed instance's claim expires after it. A running
+   * handler renews its claim every third of it when the store can (`RedisStore` does). Defaults to
+   * 15 seconds, or `handlerTimeoutMs` + 5 seconds when that is longer.
    */
   claimTtlMs?: number;
   /** Entries of the default in-memory store. Defaults to 100,000. Ignored when `store` is given. */
@@ -109,10 +116,18 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
    */
   ack?: 'after-handlers' | 'immediately';
   /**
-   * A handler still running after this long fails with `handler_timeout` (503); `onInvalidEvent` is
-   * bounded by it too. Defaults to none.
+   * A handler still running after this long fails with `handler_timeout` (503, claim released) and its
+   * `context.signal` fires; `onInvalidEvent` is bounded by it too. Defaults to 10,000 ms.
    */
   handlerTimeoutMs?: number;
+  /**
+   * Durable hand-off: once authenticated and validated, the event is written to this queue and only
+   * then answered 200 (503 when the queue fails or times out). Handlers then run in the queue's worker,
+   * so `on`, `onUnknownEvent`, `dedupe`, `ack` and `passThrough` are not accepted with it. Defaults to none.
+   */
+  queue?: EventQueue;
+  /** Longest wait for `queue.enqueue()` before answering 503. Defaults to 2,000 ms. */
+  queueTimeoutMs?: number;
   /** Dedupe by event id; `false` turns it off. Defaults to an in-memory store. */
   dedupe?: false | DedupeOptions;
   /** Zone of timestamps written without one (`2023-02-22 12:00:00`): `'UTC'`, `'+08:00'` or an IANA name. Defaults to `'UTC'`. */

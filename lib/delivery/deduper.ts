@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import { InnopaasWebhookError } from '../core/errors';
+import { describeThrown, InnopaasWebhookError } from '../core/errors';
 import type { InnopaasEvent, UnknownEvent } from '../events';
 import type { ResolvedDedupe } from '../core/options';
 import { isThenable, withTimeout } from '../core/async';
@@ -42,10 +42,54 @@ export class Deduper<Req> {
       return this.unavailable('the dedupe store failed to claim', error, req, event);
     }
     if (!isThenable(pending)) return this.toClaim(pending, key, req, event);
-    return this.bounded(pending, 'claim').then(
+    return this.bounded(pending, 'claim', (late) => {
+      this.releaseLate(late, key);
+    }).then(
       (result) => this.toClaim(result, key, req, event),
       (error: unknown) => this.unavailable('the dedupe store failed to claim', error, req, event),
     );
+  }
+
+  /**
+   * A claim that lands after its operation timed out belongs to a request that was answered 503: it is
+   * released at once, so that it cannot block the redelivery.
+   */
+  private releaseLate(late: unknown, key: string): void {
+    const token = readToken(late);
+    if (token === undefined) return;
+    log('releasing a claim that landed after its timeout');
+    try {
+      const pending = this.options.store.release(key, token);
+      if (isThenable(pending)) Promise.resolve(pending).then(undefined, () => undefined);
+    } catch {
+      // The claim then expires after claimTtlMs, as a crashed instance's would.
+    }
+  }
+
+  /**
+   * Renews a claim while its handler runs, so that a claim can be short (a crashed instance's is gone
+   * within seconds) and still cover a slow handler. Only for stores that can extend a claim: the
+   * memory store's claims die with their process anyway.
+   */
+  keepAlive(key: string | undefined, token: string | undefined, req: Req, event: AnyEvent): NodeJS.Timeout | undefined {
+    const { store, claimTtlMs } = this.options;
+    if (key === undefined || token === undefined || typeof store.extend !== 'function') return undefined;
+    const timer = setInterval(() => {
+      let pending: unknown;
+      try {
+        pending = store.extend?.(key, token, claimTtlMs);
+      } catch (error) {
+        this.settleFailed('extend', error, req, event);
+        return;
+      }
+      if (isThenable(pending)) {
+        this.bounded(pending, 'extend').then(undefined, (error: unknown) => {
+          this.settleFailed('extend', error, req, event);
+        });
+      }
+    }, claimTtlMs / 3);
+    timer.unref();
+    return timer;
   }
 
   private toClaim(result: ClaimResult, key: string, req: Req, event: AnyEvent): DedupeClaim {
@@ -84,7 +128,7 @@ export class Deduper<Req> {
 
   /** A failed complete or release is reported, never thrown: the handlers' outcome stands. */
   private settleFailed(operation: string, error: unknown, req: Req, event: AnyEvent): void {
-    log('dedupe %s failed: %s', operation, (error as Error)?.message);
+    log('dedupe %s failed: %s', operation, describeThrown(error));
     this.report(
       new InnopaasWebhookError('dedupe_unavailable', { detail: `The dedupe store failed to ${operation}.`, cause: error }),
       req,
@@ -103,8 +147,30 @@ export class Deduper<Req> {
     return { status: 'unavailable', error };
   }
 
-  private bounded<T>(pending: PromiseLike<T>, operation: string): Promise<T> {
+  /** Bounds one store operation by `timeoutMs`; `late` sees the result of one that settles after it. */
+  private bounded<T>(pending: PromiseLike<T>, operation: string, late?: (result: T) => void): Promise<T> {
     const ms = this.options.timeoutMs;
-    return withTimeout(pending, ms, () => new Error(`dedupe ${operation} timed out after ${ms} ms`));
+    let timedOut = false;
+    if (late) {
+      Promise.resolve(pending).then(
+        (result) => {
+          if (timedOut) late(result);
+        },
+        () => undefined,
+      );
+    }
+    return withTimeout(pending, ms, () => {
+      timedOut = true;
+      return new Error(`dedupe ${operation} timed out after ${ms} ms`);
+    });
+  }
+}
+
+function readToken(result: unknown): string | undefined {
+  try {
+    const { status, token } = result as { status?: unknown; token?: unknown };
+    return status === 'claimed' && typeof token === 'string' ? token : undefined;
+  } catch {
+    return undefined;
   }
 }

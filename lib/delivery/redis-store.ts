@@ -49,6 +49,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0`);
+const EXTEND_SCRIPT = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`);
 const RELEASE_SCRIPT = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -66,7 +71,7 @@ const ALREADY_COMPLETED: ClaimResult = Object.freeze({ status: 'completed' });
 
 /**
  * A dedupe store in Redis, shared by every instance behind a load balancer. A claim is one atomic
- * `SET NX PX`; complete and release are Lua scripts that act only while the key still holds the
+ * `SET NX PX`; complete, extend and release are Lua scripts that act only while the key still holds the
  * caller's token, so a slow instance never completes or releases a claim that is no longer its own.
  *
  * Client errors are not caught: they reject the operation, and the middleware decides whether that
@@ -94,20 +99,33 @@ export class RedisStore implements DedupeStore {
   }
 
   claim(key: string, claimTtlMs: number): Promise<ClaimResult> {
-    return this.#withTimeout('claim', async () => {
-      const px = toPx('claimTtlMs', claimTtlMs);
-      const redisKey = this.#prefix + key;
-      tokenPrefix ??= `${randomBytes(12).toString('base64url')}.`;
-      const token = tokenPrefix + (++tokenCounter).toString(36);
-      // A second try covers the key vanishing (expired or released) between the SET and the GET.
-      for (let attempt = 1; ; attempt++) {
-        const set = await this.#send(redisKey, ['SET', redisKey, token, 'NX', 'PX', px]);
-        if (asString(set) === 'OK') return { status: 'claimed', token };
-        const current = asString(await this.#send(redisKey, ['GET', redisKey]));
-        if (current === COMPLETED) return ALREADY_COMPLETED;
-        if (current !== null || attempt === 2) return IN_PROGRESS;
-      }
-    });
+    const redisKey = this.#prefix + key;
+    return this.#withTimeout(
+      'claim',
+      async () => {
+        const px = toPx('claimTtlMs', claimTtlMs);
+        tokenPrefix ??= `${randomBytes(12).toString('base64url')}.`;
+        const token = tokenPrefix + (++tokenCounter).toString(36);
+        // A second try covers the key vanishing (expired or released) between the SET and the GET.
+        for (let attempt = 1; ; attempt++) {
+          const set = await this.#send(redisKey, ['SET', redisKey, token, 'NX', 'PX', px]);
+          if (asString(set) === 'OK') return { status: 'claimed', token } as const;
+          const current = asString(await this.#send(redisKey, ['GET', redisKey]));
+          if (current === COMPLETED) return ALREADY_COMPLETED;
+          if (current !== null || attempt === 2) return IN_PROGRESS;
+        }
+      },
+      // A claim that lands after the caller gave up on it would block the redelivery: drop it.
+      (late) => {
+        if (late.status === 'claimed') this.release(key, late.token).catch(() => undefined);
+      },
+    );
+  }
+
+  extend(key: string, token: string, claimTtlMs: number): Promise<void> {
+    return this.#withTimeout('extend', () =>
+      this.#eval(EXTEND_SCRIPT, this.#prefix + key, [token, toPx('claimTtlMs', claimTtlMs)]),
+    );
   }
 
   complete(key: string, token: string, ttlMs: number): Promise<void> {
@@ -130,18 +148,31 @@ export class RedisStore implements DedupeStore {
     }
   }
 
-  #withTimeout<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  #withTimeout<T>(operation: string, run: () => Promise<T>, late?: (result: T) => void): Promise<T> {
     const timeoutMs = this.#timeoutMs;
     if (timeoutMs === undefined) return run();
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const running = run();
+    if (late) {
+      running.then(
+        (result) => {
+          if (timedOut) late(result);
+        },
+        () => undefined,
+      );
+    }
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        timedOut = true;
         const error = new Error(`RedisStore: ${operation} did not finish within ${timeoutMs} ms`);
         error.name = 'TimeoutError';
         reject(error);
       }, timeoutMs);
     });
-    return Promise.race([run(), timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([running, timeout]).finally(() => {
+      clearTimeout(timer);
+    });
   }
 }
 

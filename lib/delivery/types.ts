@@ -4,7 +4,7 @@
  *
  * Life of a key: `claim` → the handlers run → `complete` (success) or `release` (failure, so the
  * redelivery runs). A claim that is neither completed nor released expires after `claimTtlMs`, so an
- * instance that dies mid-handling does not block the event forever.
+ * instance that dies mid-handling blocks the event only that long.
  */
 export interface DedupeStore {
   /**
@@ -18,6 +18,13 @@ export interface DedupeStore {
   complete(key: string, token: string, ttlMs: number): void | Promise<void>;
   /** Drop the claim held with `token`, and only that claim (a newer claim by someone else is kept). */
   release(key: string, token: string): void | Promise<void>;
+  /**
+   * Optional: renew the claim held with `token` for another `claimTtlMs` (and only that claim). The
+   * middleware calls it every `claimTtlMs / 3` while a handler runs, so claims can be short: a
+   * crashed instance's claim is gone within seconds, and a slow handler still keeps its own. Stores
+   * without it need a `claimTtlMs` longer than any handler runs.
+   */
+  extend?(key: string, token: string, claimTtlMs: number): void | Promise<void>;
 }
 
 export type ClaimResult =

@@ -1,0 +1,83 @@
+import type { EventMap, EventType, UnknownEvent } from '../events';
+import { checkTimeZone } from '../events/time';
+import { decodeBody } from '../stages/body';
+import { type AnyEvent, Dispatcher, type HandlerContext, HandlerRun } from './dispatch';
+import { InnopaasWebhookError } from './errors';
+import { fail, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
+import { resolveHandlers } from './options';
+
+/** A handler of an event handled without HTTP: the event, then its context. */
+export type ContextHandler<E, C = object> = (event: E, context: HandlerContext & C) => void | Promise<void>;
+
+export interface EventDispatcherOptions<C = object> {
+  /** Handlers per event type, as for the middleware, but called with `(event, context)`. */
+  on?: { [K in EventType]?: ContextHandler<EventMap[K], C> };
+  /** Called for a valid envelope whose `type` is not in the catalogue. */
+  onUnknownEvent?: ContextHandler<UnknownEvent, C>;
+  /** Zone of timestamps written without one. Defaults to `'UTC'`. */
+  timeZone?: string;
+  /** A handler still running after this long fails with `handler_timeout`. Defaults to 10,000 ms. */
+  handlerTimeoutMs?: number;
+}
+
+export interface DispatchResult {
+  /** The validated event, with its parsed dates. */
+  event: AnyEvent;
+  /** Whether a handler ran (false for an unknown type without `onUnknownEvent`). */
+  handled: boolean;
+}
+
+/**
+ * Validates and handles one event received some other way than by HTTP: a queue's job, a line of a
+ * log being replayed, a payload in a test. The payload is a parsed object, or JSON as a string or bytes.
+ */
+export type EventDispatch<C = object> = (payload: unknown, context?: C & { signal?: AbortSignal }) => Promise<DispatchResult>;
+
+/**
+ * The middleware's pipeline without HTTP: the same validation, dates and handler selection, and the
+ * same bounded handler time. The returned function resolves once the handler succeeded, and rejects
+ * with an `InnopaasWebhookError`: `invalid_json`, `invalid_envelope`, `invalid_event`,
+ * `batch_not_supported`, `handler_failed` (the handler's error as `cause`) or `handler_timeout`.
+ */
+export function createEventDispatcher<C = object>(options: EventDispatcherOptions<C> = {}): EventDispatch<C> {
+  if (typeof options !== 'object' || options === null)
+    fail('options', `must be an object (got ${show(options)})`, 'Pass e.g. `{ on: { … } }`.');
+  rejectUnknownKeys('', options, ['on', 'onUnknownEvent', 'timeZone', 'handlerTimeoutMs']);
+  optionalFunction('onUnknownEvent', options.onUnknownEvent);
+  const timeZone = options.timeZone ?? 'UTC';
+  const zoneProblem = typeof timeZone === 'string' ? checkTimeZone(timeZone) : 'must be a string';
+  if (zoneProblem)
+    fail('timeZone', `${zoneProblem} (got ${show(timeZone)})`, "Use 'UTC', an offset like '+08:00' or an IANA name.");
+  const dispatcher = new Dispatcher({
+    handlers: resolveHandlers(options.on),
+    onUnknownEvent: options.onUnknownEvent as never,
+    timeZone,
+    handlerTimeoutMs: positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000) as number,
+  });
+
+  return async function dispatchEvent(payload, context) {
+    const parsed =
+      typeof payload === 'string' || payload instanceof Uint8Array
+        ? decodeBody({ bytes: Buffer.from(payload as string) })
+        : payload;
+    if (parsed === undefined) throw new InnopaasWebhookError('invalid_envelope', { detail: 'The payload is empty.' });
+    const { event, known } = dispatcher.parse(parsed);
+    const handler = dispatcher.handlerOf(event, known);
+    if (!handler) return { event, handled: false };
+    const run = new HandlerRun();
+    const outer = context?.signal;
+    const onAbort = () => {
+      run.abort(outer?.reason);
+    };
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const handlerContext = { ...context, signal: run.signal } as HandlerContext & C;
+      const failure = await dispatcher.run(handler, event, [handlerContext], run);
+      if (failure) throw failure;
+      return { event, handled: true };
+    } finally {
+      outer?.removeEventListener('abort', onAbort);
+    }
+  };
+}
