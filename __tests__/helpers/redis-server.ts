@@ -63,6 +63,8 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
 
 async function launch(bin: string, port: number, dir: string, options: StartOptions): Promise<RedisServer> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  // DEBUG SLEEP stalls the server for real, for the tests of late answers.
+  args.push('--enable-debug-command', 'local');
   if (options.cluster) {
     // Without an announced address a lone node lists its own address as "" in CLUSTER SLOTS.
     args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`);
