@@ -78,9 +78,9 @@ const ABORTED = 2;
 type StreamStand = typeof UNREAD | typeof CONSUMED | typeof ABORTED;
 
 /**
- * Where the stream stands, from its public getters. An earlier build read Node's `_readableState` instead,
- * to spare three prototype-chain walks under Express; since the middleware puts `req` in dictionary mode
- * first (lib/shape.ts), the getters cost the same (bench/README.md, "What a property read costs").
+ * Where the stream stands, from its public getters. An earlier build read Node's private `_readableState`
+ * to spare three prototype-chain walks under Express; the public API came back while a dictionary-mode step
+ * (since removed) made both cost the same (bench/README.md, "What a property read costs").
  */
 function streamOf(req: IncomingMessage): StreamStand {
   const ended = req.readableEnded;
