@@ -1,6 +1,6 @@
 import { parseInnopaasTime } from '../lib';
 
-describe('parseInnopaasTime: both documented formats (§8, §9.1 items 1–2)', () => {
+describe('parseInnopaasTime: both documented formats (docs/events.md#timestamps)', () => {
   test.each([
     ['2023-02-22T12:00:00.000Z', 'UTC', '2023-02-22T12:00:00.000Z'],
     ['2023-05-25T10:31:08.167Z', 'UTC', '2023-05-25T10:31:08.167Z'],

@@ -3,12 +3,12 @@ import { MO_MESSAGE_TYPES } from '../lib/events/inbound/common';
 import { moMessageTypeSchemas } from '../lib/events/inbound/members';
 
 describe('the event catalogue', () => {
-  it('lists the nine documented types (§2) and a body schema for each', () => {
+  it('lists the nine documented types and a body schema for each', () => {
     expect(EVENT_TYPES).toHaveLength(9);
     expect(Object.keys(bodySchemas).sort()).toEqual([...EVENT_TYPES].sort());
   });
 
-  it('resolves a canonical type to itself and the template alias to its type (§9.1 item 14)', () => {
+  it('resolves a canonical type to itself and the template alias to its type (quirk 14)', () => {
     for (const type of EVENT_TYPES) expect(canonicalEventType(type)).toBe(type);
     expect(canonicalEventType('whatsapp_template_status_update')).toBe('whatsapp_template_status_updated');
     expect(EVENT_TYPE_ALIASES).toEqual({ whatsapp_template_status_update: 'whatsapp_template_status_updated' });

@@ -1,7 +1,7 @@
 import { decorateDates, type InboundMessageEvent, type MessageStatusEvent } from '../lib/events';
 import { fixture, fixtures } from './fixtures';
 
-// §8: the parsed dates sit beside the original strings without changing what the event serialises to.
+// docs/events.md#timestamps: the parsed dates sit beside the original strings without changing what the event serialises to.
 
 describe('decorateDates', () => {
   it('adds eventDate to every event, parsed from eventTime', () => {
@@ -21,14 +21,14 @@ describe('decorateDates', () => {
     expect({ ...event }).not.toHaveProperty('eventDate');
   });
 
-  it('adds body.sendDate to inbound messages, distinct from eventDate (§9.1 item 21)', () => {
+  it('adds body.sendDate to inbound messages, distinct from eventDate (quirk 21)', () => {
     const event = decorateDates(fixture('mo-contacts-published')) as unknown as InboundMessageEvent;
     expect(event.body.sendDate).toEqual(new Date('2024-03-07T10:46:24.000Z'));
     expect(event.eventDate).toEqual(new Date('2024-03-08T09:42:06.363Z'));
     expect(Object.keys(event.body)).not.toContain('sendDate');
   });
 
-  it('adds conversation.expireDate to status reports, from either format (§9.1 item 2)', () => {
+  it('adds conversation.expireDate to status reports, from either format (quirk 2)', () => {
     const iso = decorateDates(fixture('status-delivered')) as unknown as MessageStatusEvent;
     expect(iso.body.conversation?.expireDate).toEqual(new Date('2023-02-23T12:00:00.000Z'));
     const table = decorateDates(fixture('status-full-field-set')) as unknown as MessageStatusEvent;
@@ -36,7 +36,7 @@ describe('decorateDates', () => {
     expect(Object.keys(table.body.conversation!)).not.toContain('expireDate');
   });
 
-  it('reads a time without a zone in the given time zone (§8: the zone is never stated)', () => {
+  it('reads a time without a zone in the given time zone (the docs never state one)', () => {
     const event = decorateDates({ ...fixture('status-full-field-set'), eventTime: '2023-02-22 12:00:00' }, 'Asia/Shanghai');
     expect(event.eventDate).toEqual(new Date('2023-02-22T04:00:00.000Z'));
     expect((event.body as unknown as MessageStatusEvent['body']).conversation?.expireDate).toEqual(

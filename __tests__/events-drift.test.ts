@@ -22,7 +22,7 @@ import {
 import { MO_MESSAGE_TYPES, moMessageBodyBaseSchema } from '../lib/events/inbound/common';
 import { moMessageTypeSchemas } from '../lib/events/inbound/members';
 
-// STYLE.md practice 3: each family's interface and `FromSchema<typeof schema>` must describe the same
+// Types and schemas are written side by side, so they can drift apart: each family's interface and `FromSchema<typeof schema>` must describe the same
 // JSON. The check is done by the compiler: `npx tsc --noEmit -p tsconfig.json` fails on the line of a
 // family that drifted ("Type 'true' does not satisfy the expected type 'false'"). The jest part only
 // counts the families, so that a family left out of this file is noticed.

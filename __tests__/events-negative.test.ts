@@ -14,7 +14,7 @@ const missing = (instancePath: string, missingProperty: string): Expected => ({
 const wrongType = (instancePath: string): Expected => ({ instancePath, keyword: 'type' });
 
 const cases: [string, Fixture, Expected][] = [
-  // The envelope (§1): paths are relative to the whole event.
+  // The envelope: paths are relative to the whole event.
   ['envelope without id', { ...fixture('status-read'), id: undefined } as unknown as Fixture, missing('', 'id')],
   ['envelope with an empty id', { ...fixture('status-read'), id: '' }, { instancePath: '/id', keyword: 'minLength' }],
   [
@@ -96,7 +96,7 @@ describe('invalid events', () => {
 });
 
 describe('what stays valid', () => {
-  it('an undocumented message type, with a content key nobody described (§9.3)', () => {
+  it('an undocumented message type, with a content key nobody described', () => {
     const event = variant('mo-text', (b) => {
       delete b.text;
       b.type = 'nfm_reply';

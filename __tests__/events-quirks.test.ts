@@ -2,10 +2,10 @@ import { canonicalEventType, getContacts } from '../lib/events';
 import { validationErrors as errorsOf } from './fixtures/ajv';
 import { fixture, variant } from './fixtures';
 
-// One test per contradiction of innopaas-webhooks.md §9.1 (item numbers in the names): the schemas must
+// One test per quirk of docs/events.md#known-quirks (its numbers in the names): the schemas must
 // accept every variant the docs show, since a rejected delivery is a lost or endlessly retried event.
 
-describe('§9.1 quirks the schemas accept', () => {
+describe('documentation quirks the schemas accept (docs/events.md#quirk-N)', () => {
   it('1: eventTime as `2023-02-22 12:00:00` and as ISO-8601, with or without ms or an offset', () => {
     for (const eventTime of [
       '2023-02-22 12:00:00',

@@ -13,7 +13,7 @@ describe('the schemas', () => {
     expect(() => strictAjv().compile(eventSchema(type))).not.toThrow();
   });
 
-  it('give every object schema additionalProperties: true (§9.3), and no pattern or format', () => {
+  it('give every object schema additionalProperties: true, and no pattern or format', () => {
     const offences: string[] = [];
     const walk = (node: unknown, path: string): void => {
       if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${path}/${i}`));

@@ -6,7 +6,7 @@ import { innopaasWebhook, type InnopaasWebhookOptions } from '../lib';
 import { AUTH, USER, credentials, expressVersions, textEvent } from './helpers/app';
 
 /**
- * The README's first "Performance" recipe: a server that builds each request and response on the app's
+ * The first recipe of bench/README.md ("Recipes"): a server that builds each request and response on the app's
  * own prototypes, so that Express has none to swap. The middleware stays mounted with app.use, and every
  * Express feature must still work, sub-apps included.
  */
@@ -50,7 +50,7 @@ describe.each(expressVersions)('Express on its own request and response classes 
       res.status(599).json({ forwarded: err.code });
     }) as ErrorRequestHandler);
 
-    // The recipe, as the README writes it.
+    // The recipe, as bench/README.md writes it.
     function Request(this: IncomingMessage, socket: import('node:net').Socket) {
       http.IncomingMessage.call(this, socket);
     }
@@ -107,7 +107,7 @@ describe.each(expressVersions)('Express on its own request and response classes 
 });
 
 /**
- * The README's second "Performance" recipe: the webhook path goes to the middleware on the node:http server,
+ * The second recipe of bench/README.md ("Recipes"): the webhook path goes to the middleware on the node:http server,
  * before Express sees the request (Express swaps the prototype of every request and response, which costs
  * more than the middleware's own work: bench/README.md). Everything else still goes to the Express app.
  */
@@ -136,7 +136,7 @@ describe.each(expressVersions)('the webhook ahead of Express on the node:http se
     app.post('/orders', express.json(), (req, res) => {
       res.status(201).json({ echoed: req.body });
     });
-    // The recipe, as the README writes it.
+    // The recipe, as bench/README.md writes it.
     const listener = (req: IncomingMessage, res: ServerResponse) => {
       if (req.url?.split('?', 1)[0] === '/webhook') webhook(req, res);
       else app(req, res);

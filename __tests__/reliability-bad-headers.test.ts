@@ -4,7 +4,7 @@ import { describeCorpus, type CorpusCase, type RawPost } from './helpers/raw-htt
 
 /**
  * The bad-input corpus, part 2: what the request line and the headers can get wrong — methods,
- * media types, content codings and the credential headers (§3.3, §3.4). Every row posts a fresh valid
+ * media types, content codings and the credential headers (docs/events.md#headers). Every row posts a fresh valid
  * text event unless it says otherwise, so a refusal is the header's doing alone.
  */
 
@@ -29,7 +29,7 @@ const mediaTypes: CorpusCase[] = [
   ['a space before the parameters', type('application/json ; charset=utf-8'), 200, 'received'],
   ['charset=us-ascii (a subset of UTF-8)', type('application/json; charset=us-ascii'), 200, 'received'],
   ['application/problem+json (any +json)', type('application/problem+json'), 200, 'received'],
-  ['no Content-Type at all (§3.4: read as JSON)', post([['Content-Type', null]]), 200, 'received'],
+  ['no Content-Type at all (undocumented: read as JSON)', post([['Content-Type', null]]), 200, 'received'],
   ['charset=utf-16', type('application/json; charset=utf-16'), 415, 'unsupported_media_type'],
   ['charset=iso-8859-1', type('application/json; charset=iso-8859-1'), 415, 'unsupported_media_type'],
   ['application/jsonx', type('application/jsonx'), 415, 'unsupported_media_type'],
@@ -118,7 +118,7 @@ const credentialHeaders: CorpusCase[] = [
     200,
     'received',
   ],
-  // HTTP strips the optional whitespace around a field value (RFC 9110 §5.5): the value is unchanged.
+  // HTTP strips the optional whitespace around a field value (RFC 9110, section 5.5): the value is unchanged.
   [
     'values wrapped in spaces and tabs',
     post([

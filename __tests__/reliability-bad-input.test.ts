@@ -60,7 +60,12 @@ const syntax: CorpusCase[] = [
 ];
 
 const encoding: CorpusCase[] = [
-  ['a UTF-8 byte order mark before the event (RFC 8259 §8.1)', { body: bytes([0xef, 0xbb, 0xbf], text()) }, 200, 'received'],
+  [
+    'a UTF-8 byte order mark before the event (RFC 8259, section 8.1)',
+    { body: bytes([0xef, 0xbb, 0xbf], text()) },
+    200,
+    'received',
+  ],
   ['a lone byte order mark', { body: bytes([0xef, 0xbb, 0xbf]) }, 200, 'test'],
   ['a 0xFF byte inside a string', { body: bytes('{"id":"', [0xff], '"}') }, 400, 'invalid_encoding'],
   ['an overlong encoding of "/" (C0 AF)', { body: bytes('{"id":"', [0xc0, 0xaf], '"}') }, 400, 'invalid_encoding'],
@@ -162,7 +167,7 @@ const badEvent: CorpusCase[] = [
   ['type "__proto__"', { body: envelope({ type: '__proto__' }) }, 200, 'received'],
   ['type "hasOwnProperty"', { body: envelope({ type: 'hasOwnProperty' }) }, 200, 'received'],
   [
-    'the whatsapp_template_status_update spelling (§9.1 item 14)',
+    'the whatsapp_template_status_update spelling (quirk 14)',
     { body: JSON.stringify(fixture('template-status-update-spelling')) },
     200,
     'received',

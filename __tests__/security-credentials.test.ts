@@ -4,7 +4,7 @@ import { innopaasWebhook } from '../lib';
 import { AUTH, USER } from './helpers/app';
 
 /**
- * The credential check (DESIGN.md "Credentials"): both headers hashed to fixed-size digests and compared
+ * The credential check: both headers hashed to fixed-size digests and compared
  * with timingSafeEqual, against every configured pair, every time — so neither content, nor length,
  * nor which header or pair was wrong can show in timing or in an exception.
  */
@@ -86,7 +86,7 @@ describe('createCredentialCheck', () => {
 
 describe('credentials the HTTP headers can never carry', () => {
   // A secret read from a file or a .env often ends in a newline, and HTTP strips whitespace around a
-  // header value (RFC 9110 §5.5): such a credential can never match, and every delivery is a 401.
+  // header value (RFC 9110, section 5.5): such a credential can never match, and every delivery is a 401.
   // So it is refused when the middleware is created, with a message that names the likely cause.
   test.each([
     ['a trailing newline', { userName: USER, authorization: `${AUTH}\n` }],

@@ -3,7 +3,7 @@ import { bodySchemas, envelopeSchema, EVENT_TYPES, eventSchema } from '../lib';
 /**
  * Regular expressions in the schemas run on strings an unauthenticated-looking payload chooses (after
  * authentication, but from a sender that may be compromised or buggy): each `pattern` must come with a
- * `maxLength`, and none may backtrack catastrophically (ReDoS). ajv's own advice, see STYLE.md.
+ * `maxLength`, and none may backtrack catastrophically (ReDoS). ajv's own advice (https://ajv.js.org/security.html).
  */
 
 interface Finding {

@@ -52,7 +52,7 @@ describe('createArbitraries(fc)', () => {
     for (const type of EVENT_TYPES) expect([...seen].some((seenType) => type.startsWith(seenType))).toBe(true);
   });
 
-  it('generates both timestamp forms of §8, with the parsed eventDate a handler sees', () => {
+  it('generates both documented timestamp forms, with the parsed eventDate a handler sees', () => {
     const events = fc.sample(arb.event('whatsapp_message_status_updated'), 200);
     expect(events.some((event) => event.eventTime.includes('T'))).toBe(true);
     expect(events.some((event) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(event.eventTime))).toBe(true);

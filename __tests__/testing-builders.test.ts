@@ -124,7 +124,7 @@ describe('buildEvent', () => {
     expect(event.body).not.toHaveProperty('interactive.listReply');
   });
 
-  it('accepts the whatsapp_template_status_update spelling (§9.1 item 14)', () => {
+  it('accepts the whatsapp_template_status_update spelling (quirk 14)', () => {
     const event = buildEvent('whatsapp_template_status_updated', { type: 'whatsapp_template_status_update' });
     expect(event.type).toBe('whatsapp_template_status_update');
     expectValid(event);

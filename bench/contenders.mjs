@@ -69,7 +69,7 @@ function expressFloor(middleware) {
 const HIDE = Object.freeze({ enumerable: false });
 const SHOW = Object.freeze({ enumerable: true });
 /**
- * What (3) does first under Express (lib/shape.ts): `_events` made non-enumerable and enumerable again puts
+ * The step (3) took first under Express until it was removed (bench/README.md): `_events` made non-enumerable and enumerable again puts
  * a swapped object in V8's dictionary mode, whose hidden class every request then shares, so later reads
  * hit V8's caches. (Express's req and res always have `_events` of their own, enumerable.)
  */
@@ -103,8 +103,8 @@ export const contenders = [
     key: 'express-floor',
     label: '1 Express 5 floor',
     payload: 'innopaas',
-    // Mounted as ours is, doing nothing but drain and answer. Issue #7's floor; a middleware that puts req
-    // and res in dictionary mode first, as (3) does, can beat it: (1d) is that floor.
+    // Mounted as ours is, doing nothing but drain and answer: the goals' floor; a middleware that puts req
+    // and res in dictionary mode first, as (3) once did, can beat it: (1d) is that floor.
     create: () => expressFloor(drain),
   },
   {

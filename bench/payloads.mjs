@@ -3,7 +3,7 @@
 // never takes its cheaper "already handled" path.
 import { createHmac } from 'node:crypto';
 
-/** Credentials of the InnoPaaS contenders (§3.4 of innopaas-webhooks.md: two plain headers). */
+/** Credentials of the InnoPaaS contenders: two plain headers (docs/events.md#headers). */
 export const USER_NAME = 'bench-user';
 export const AUTHORIZATION = 'bench-authorization-0123456789abcdef';
 /** Shared secrets of the signed peers. */
@@ -16,7 +16,7 @@ const TEXT =
   'Could you check where it is and whether it still arrives before Friday? Thanks!';
 
 // Each product's event, split around the id so that a request costs one string concatenation.
-// InnoPaaS: the documented §5.12 text example, with `text.body` padded as above.
+// InnoPaaS: the documented text example (docs/events.md#inbound-text), with `text.body` padded as above.
 const INNOPAAS_HEAD = '{"id":"';
 const INNOPAAS_TAIL =
   '","type":"whatsapp_mo_message_received","eventTime":"2023-02-22T12:00:00.000Z","body":{' +

@@ -1,5 +1,5 @@
 // Turns results into text: the Markdown tables (printed and written to RESULTS.md), the goal checks
-// of issue #7, and the SVG bar chart shown by the README. No dependency: the chart is a string.
+// of the performance goals (bench/README.md, "Goals"), and the SVG bar chart shown by the README. No dependency: the chart is a string.
 import { cpus } from 'node:os';
 
 const int = (n) => Math.round(n).toLocaleString('en-US');
@@ -34,7 +34,7 @@ export function loadTable(results) {
   ].join('\n');
 }
 
-/** The targets of issue #7, as figures to read, not assertions: a MISS fails nothing. */
+/** The performance goals, as figures to read, not assertions: a MISS fails nothing. */
 export function goalChecks(results) {
   const by = (key) => results.find((r) => r.contender.key === key);
   const [floor, handwritten, ours, line, octokit] = ['express-floor', 'express-handwritten', 'innopaas', 'line', 'octokit'].map(
@@ -104,7 +104,7 @@ export function goalChecks(results) {
     const parts = others.map(([name, r]) => `${name} ${above(r).toFixed(1)} (${(above(r) / above(ours)).toFixed(2)}× (3)'s)`);
     checks.push(`INFO  CPU above the floor, µs/req: (3) ${above(ours).toFixed(1)}; ${parts.join(', ')}`);
   }
-  // Not a goal: the floor with (3)'s first step (dictionary mode, lib/shape.ts), which a middleware that
+  // Not a goal: the floor with (3)'s former first step (dictionary mode, bench/README.md), which a middleware that
   // takes it can beat (1) by; against (1d) what (3)'s features cost shows whole.
   const floorDictionary = by('express-floor-dictionary');
   if (floorDictionary) {

@@ -1,4 +1,4 @@
-// The benchmark suite of issue #7: load against peers, micro benchmarks, start-up cost.
+// The benchmark suite: load against peers, micro benchmarks, start-up cost.
 //
 //   npm run bench                       full run; writes bench/RESULTS.md and docs/bench.svg
 //   npm run bench -- --quick            smoke run for CI (about 30 s); writes to bench/.cache/ only
@@ -153,21 +153,21 @@ ${table}
 (2) is what users write today: \`express.json()\` and two \`===\` header checks. (4) and (5) receive their own
 product's event of the same size, with a valid HMAC-SHA256 signature computed per request by the client.
 (R) is no product but a reference written in bench/contenders.mjs: the least a receiver with (3)'s contract
-can do (req and res in dictionary mode as (3) puts them, credentials, a bounded body read, JSON.parse, the
+can do (req and res in dictionary mode, a step (3) no longer takes, credentials, a bounded body read, JSON.parse, the
 event on \`req\`, an awaited async handler), without content-type checks, validation, dates or dedupe. What
 separates (3) from (R) is what those features cost. (1d) is the floor (1) with that same first step: under
-Express it gives every request a hidden class shared with the others again (lib/shape.ts, bench/README.md),
+Express it gives every request a hidden class shared with the others again (bench/README.md),
 so a middleware that takes it can beat (1), and (1d) is the floor such a middleware has.
 
-(3c) and (3n) are (3), same options, in the README's two "Performance" recipes: (3c) mounted as (3) is, on a
+(3c) and (3n) are (3), same options, in the two recipes of bench/README.md: (3c) mounted as (3) is, on a
 server that builds each request and response on Express's own prototypes; (3n) given the webhook path by the
 node:http listener before Express sees the request. Every Express contender pays for Express swapping the
 prototype of every request and response (\`--only 0,0s\` shows what the swap alone costs, bench/README.md);
-(1d), (3) and (R) win back the larger part of it, after Express's own work on the request, with dictionary mode.
+(1d) and (R) win back the larger part of it, after Express's own work on the request, with dictionary mode.
 
-### Goals (issue #7)
+### Goals
 
-MISS and PASS lines are the issue's goals; INFO lines are context, not goals.
+MISS and PASS lines are the performance goals (bench/README.md); INFO lines are context, not goals.
 
 \`\`\`
 ${goals.join('\n')}

@@ -60,7 +60,7 @@ function createExampleApp(options) {
       message_template_quality_update: ({ body }) => {
         log(`template ${plain(body.templateName)} quality ${plain(body.previousQualityScore)} -> ${plain(body.newQualityScore)}`);
       },
-      // The bodies of the next two are undocumented (innopaas-webhooks.md §6.3, §6.4): `?` where a guess fails.
+      // The bodies of the next two are undocumented (docs/events.md#template_category_update): `?` where a guess fails.
       template_category_update: ({ body }) => {
         log(`template ${plain(body.templateName)} category ${plain(body.previousCategory)} -> ${plain(body.newCategory)}`);
       },
@@ -70,7 +70,7 @@ function createExampleApp(options) {
       whatsapp_phone_number_name_update: ({ body }) => {
         log(`display name ${quote(body.requestedVerifiedName)} ${plain(body.decision)} for ${plain(body.displayPhoneNumber)}`);
       },
-      // Inbox events carry their text in context.text, not text.body (§6.6).
+      // Inbox events carry their text in context.text, not text.body (docs/events.md#quirk-18).
       chat_mt_message_notify: ({ body }) => {
         log(`inbox outbound ${plain(body.messageType)} to ${plain(body.to)}: ${quote(body.context?.text)}`);
       },

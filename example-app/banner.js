@@ -6,7 +6,7 @@ const sample = require('./samples.json').inboundText;
 const shellQuote = (value) => `'${String(value).replace(/'/g, "'\\''")}'`;
 
 /**
- * The `curl` command that posts the documented inbound text message (innopaas-webhooks.md §5.12).
+ * The `curl` command that posts the documented inbound text message (docs/events.md#inbound-text).
  * A secret that came from the environment is referenced as `"$VAR"`, never printed.
  */
 function curlCommand({ url, userName, authorization }) {

@@ -22,7 +22,7 @@ function plain(value) {
     .replace(/[^\w.@:+\-=/*]/g, '?');
 }
 
-/** What an inbound message says, per message type (innopaas-webhooks.md §5.2–§5.11). */
+/** What an inbound message says, per message type (docs/events.md#whatsapp_mo_message_received). */
 function describeInbound(body) {
   switch (body.type) {
     case 'text':
@@ -46,7 +46,7 @@ function describeInbound(body) {
       return `: ${quote(reply?.title)}`;
     }
     case 'contacts':
-      // The documented key is `contact`, an array that once was an object (§5.6): getContacts reads all forms.
+      // The documented key is `contact`, an array that once was an object (docs/events.md#quirk-10): getContacts reads all forms.
       return ` (${getContacts(body).length} card(s))`;
     default:
       return '';

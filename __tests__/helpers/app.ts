@@ -42,7 +42,7 @@ export function createApp(express: ExpressFactory, options: Partial<InnopaasWebh
 }
 
 let counter = 0;
-/** A documented inbound text event (innopaas-webhooks.md §5.12) with a fresh envelope id. */
+/** The documented inbound text event (docs/events.md#inbound-text) with a fresh envelope id. */
 export function textEvent(text = 'OK'): Record<string, unknown> {
   counter += 1;
   return {

@@ -46,7 +46,7 @@ switch (inbound.body.type) {
   case 'contacts': {
     const cards: ContactCard[] = getContacts(inbound.body);
     const waId: string | undefined = cards[0]?.phones?.[0]?.wa_id;
-    // Either key may hold the cards (§9.1 item 10); both read as optional.
+    // Either key may hold the cards (docs/events.md#quirk-10); both read as optional.
     const raw: ContactCard | ContactCard[] | undefined = inbound.body.contacts ?? inbound.body.contact;
     void [waId, raw];
     break;

@@ -14,7 +14,7 @@ const cut = (value, max = MAX_TEXT) => {
 };
 const stringOrNull = (value) => (typeof value === 'string' ? cut(value, 100) : null);
 
-/** Message type of the events that have one: `body.type` inbound (§5.1), `body.messageType` in the inbox (§6.6). */
+/** Message type of the events that have one: `body.type` inbound, `body.messageType` in the inbox. */
 function messageTypeOf(payload) {
   const body = payload && typeof payload === 'object' ? payload.body : undefined;
   if (!body || typeof body !== 'object') return null;
@@ -33,7 +33,7 @@ function outcomeOf(status, event, notes) {
   if (event && !canonicalEventType(event.type)) return 'unknown event type: acknowledged';
   if (event && status < 300) return 'handled';
   if (event) return STATUS_CODES[status] ?? 'rejected';
-  // The InnoPaaS console posts an empty body or {} when the callback URL is saved (§3.5).
+  // The console tests the URL when it is saved (docs/events.md#connectivity-test): an empty body or {} is taken as that test.
   if (status === 200) return 'empty body (connectivity test)';
   if (status === 401) return 'UserName/Authorization did not match';
   return STATUS_CODES[status] ?? 'rejected';

@@ -14,7 +14,7 @@ export interface RespondOutcome {
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
-// The success answers are constants: nothing to build per request. InnoPaaS needs no body (§3.5); the
+// The success answers are constants: nothing to build per request. InnoPaaS needs no body (docs/events.md#response); the
 // flags tell a person testing by hand what happened.
 export const RECEIVED: RespondOutcome = { kind: 'respond', status: 200, contentType: JSON_TYPE, body: '{"received":true}' };
 export const CONNECTIVITY: RespondOutcome = {

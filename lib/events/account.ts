@@ -11,15 +11,15 @@ const REJECTION_REASONS = [
   'UNKNOWN',
 ] as const;
 
-/** Outcome of a review (§6.4, §6.5). */
+/** Outcome of a review. */
 export type ReviewDecision = OpenEnum<(typeof REVIEW_DECISIONS)[number]>;
-/** Why a display name was rejected (§6.5). */
+/** Why a display name was rejected. */
 export type NameRejectionReason = OpenEnum<(typeof REJECTION_REASONS)[number]>;
 
 const decision = openEnum(REVIEW_DECISIONS, 'APPROVED, REJECTED, PENDING or DEFERRED; other values may come.');
 
 /**
- * JSON Schema of the `whatsapp_account_review_updated` body (§6.4). No source documents a single field,
+ * JSON Schema of the `whatsapp_account_review_updated` body. No source documents a single field,
  * so any object is accepted; `wabaId` and `decision`, as Meta's own event would suggest, are typed when present.
  */
 export const accountReviewBodySchema = {
@@ -30,8 +30,8 @@ export const accountReviewBodySchema = {
 } as const;
 
 /**
- * Body of `whatsapp_account_review_updated`: the WABA's account review changed (§6.4). Undocumented
- * ("updating" in the docs): the named fields are a guess, so check before relying on them.
+ * Body of `whatsapp_account_review_updated`: the WABA's account review changed. Undocumented ("updating"
+ * in the docs): the named fields are a guess, so check before relying on them.
  */
 export interface AccountReviewBody {
   wabaId?: string;
@@ -39,10 +39,10 @@ export interface AccountReviewBody {
   [key: string]: unknown;
 }
 
-/** `whatsapp_account_review_updated` (§6.4). */
+/** `whatsapp_account_review_updated`; its body is undocumented (docs/events.md#whatsapp_account_review_updated). */
 export type AccountReviewEvent = EventEnvelope<'whatsapp_account_review_updated', AccountReviewBody>;
 
-/** JSON Schema of the `whatsapp_phone_number_name_update` body (§6.5). */
+/** JSON Schema of the `whatsapp_phone_number_name_update` body. */
 export const phoneNumberNameBodySchema = {
   type: 'object',
   title: 'whatsapp_phone_number_name_update body',
@@ -53,14 +53,14 @@ export const phoneNumberNameBodySchema = {
     displayPhoneNumber: { type: 'string' },
     decision,
     requestedVerifiedName: { type: 'string' },
-    // §9.1 item 19: required, and `null` when the name was accepted.
+    // Required, and `null` when the name was accepted (docs/events.md#quirk-19).
     rejectionReason: {
       anyOf: [openEnum(REJECTION_REASONS, 'Why the name was rejected; null when it was not.'), { type: 'null' }],
     },
   },
 } as const;
 
-/** Body of `whatsapp_phone_number_name_update`: the review of your sender display name ended (§6.5). */
+/** Body of `whatsapp_phone_number_name_update`: the review of your sender display name ended. */
 export interface PhoneNumberNameBody {
   wabaId: string;
   /** The sender phone number. */
@@ -68,9 +68,9 @@ export interface PhoneNumberNameBody {
   decision: ReviewDecision;
   /** The name submitted when the number was created, or the new one when an approved name was edited. */
   requestedVerifiedName: string;
-  /** Always present; `null` unless the name was rejected (§9.1 item 19). */
+  /** Always present; `null` unless the name was rejected (docs/events.md#quirk-19). */
   rejectionReason: NameRejectionReason | null;
 }
 
-/** `whatsapp_phone_number_name_update` (§6.5). */
+/** `whatsapp_phone_number_name_update` (docs/events.md#whatsapp_phone_number_name_update). */
 export type PhoneNumberNameEvent = EventEnvelope<'whatsapp_phone_number_name_update', PhoneNumberNameBody>;

@@ -51,10 +51,10 @@ export function createDateDecorator(timeZone: string): Decorator {
 const decorators = new Map<string, Decorator>();
 
 /**
- * Gives a validated event its parsed dates (§8): `eventDate` from `eventTime`; for inbound messages
+ * Gives a validated event its parsed dates: `eventDate` from `eventTime`; for inbound messages
  * `body.sendDate` from `sendTime`; for status reports with a conversation `body.conversation.expireDate`
  * from `expireAt`. Each is a non-enumerable lazy getter; a value that is not a timestamp gives undefined.
- * A time without a zone (`2023-02-22 12:00:00`, §9.1 items 1–2) is read in `timeZone` (default UTC).
+ * A time without a zone (`2023-02-22 12:00:00`, docs/events.md#timestamps) is read in `timeZone` (default UTC).
  */
 export function decorateDates<E extends { type: string; body: unknown }>(
   event: E,

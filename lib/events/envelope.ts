@@ -1,5 +1,5 @@
 /**
- * The four keys every WhatsApp push carries (innopaas-webhooks.md §1). The envelope is the strict part
+ * The four keys every WhatsApp push carries (docs/events.md#envelope). The envelope is the strict part
  * of validation: without an `id` there is nothing to dedupe on, without a `type` nothing to route on.
  */
 export const envelopeSchema = {
@@ -9,11 +9,11 @@ export const envelopeSchema = {
   additionalProperties: true,
   required: ['id', 'type', 'eventTime', 'body'],
   properties: {
-    // §1, §9.1 item 16/22: UUIDs in every example, but documented only as a "marker"; treated as opaque.
+    // UUIDs in every example, but documented only as a "marker" (docs/events.md#quirk-16): opaque.
     // The bounds keep a hostile value out of dedupe keys and logs.
     id: { type: 'string', minLength: 1, maxLength: 256 },
     type: { type: 'string', minLength: 1, maxLength: 128 },
-    // §8, §9.1 item 1: `2023-02-22 12:00:00` in the table, ISO-8601 in the examples; no `format`.
+    // `2023-02-22 12:00:00` in the table, ISO-8601 in the examples (docs/events.md#quirk-1): no `format`.
     eventTime: { type: 'string', maxLength: 64 },
     body: { type: 'object', additionalProperties: true },
   },
@@ -21,16 +21,16 @@ export const envelopeSchema = {
 
 /** One InnoPaaS webhook delivery: `type` says which event it is, `body` carries the event itself. */
 export interface EventEnvelope<T extends string, B> {
-  /** Identifier of this push (§1). Opaque: UUIDs in every example, but nothing promises that. */
+  /** Identifier of this push. Opaque: UUIDs in every example, but nothing promises that. */
   id: string;
-  /** The event type, e.g. `whatsapp_message_status_updated` (§2). */
+  /** The event type, e.g. `whatsapp_message_status_updated`. */
   type: T;
   /**
    * When the event happened, exactly as sent: `2023-02-22T12:00:00.000Z` in the examples,
-   * `2023-02-22 12:00:00` (zone unstated) in the field table (§8). See {@link eventDate}.
+   * `2023-02-22 12:00:00` (zone unstated) in the field table (docs/events.md#timestamps). See {@link eventDate}.
    */
   eventTime: string;
-  /** The event-specific payload (§4–§6). */
+  /** The event-specific payload. */
   body: B;
   /**
    * `eventTime` parsed, or undefined when it is not a timestamp. Not part of the JSON: a non-enumerable

@@ -14,9 +14,9 @@ import type {
 import { moMessageTypeSchemas } from './inbound/members';
 
 /**
- * JSON Schema of the `whatsapp_mo_message_received` body (§5): the common fields, then one
+ * JSON Schema of the `whatsapp_mo_message_received` body: the common fields, then one
  * `if type = X then …` rule per documented message type. A `type` no rule names passes on the common
- * fields alone: InnoPaaS may add message types, and such a message must not be lost (§9.3).
+ * fields alone: InnoPaaS may add message types, and such a message must not be lost (docs/events.md#validation-policy).
  */
 export const inboundMessageBodySchema = {
   ...moMessageBodyBaseSchema,
@@ -27,88 +27,91 @@ export const inboundMessageBodySchema = {
   })),
 } as const;
 
-/** `type: 'text'` (§5.2). */
+/** `type: 'text'` (docs/events.md#inbound-text). */
 export interface TextMessageBody extends MoMessageBodyBase {
   type: 'text';
   text: TextContent;
 }
 
-/** `type: 'reaction'`: the user reacted to a message with an emoji (§5.3). */
+/** `type: 'reaction'`: the user reacted to a message with an emoji (docs/events.md#inbound-reaction). */
 export interface ReactionMessageBody extends MoMessageBodyBase {
   type: 'reaction';
   reaction: ReactionContent;
 }
 
-/** `type: 'image'` (§5.4). */
+/** `type: 'image'` (docs/events.md#inbound-image). */
 export interface ImageMessageBody extends MoMessageBodyBase {
   type: 'image';
   image: MediaContent;
 }
 
-/** `type: 'video'` (§5.4). */
+/** `type: 'video'` (docs/events.md#inbound-video). */
 export interface VideoMessageBody extends MoMessageBodyBase {
   type: 'video';
   video: MediaContent;
 }
 
-/** `type: 'audio'`, voice notes included (§5.4). */
+/** `type: 'audio'`, voice notes included (docs/events.md#inbound-audio). */
 export interface AudioMessageBody extends MoMessageBodyBase {
   type: 'audio';
   audio: MediaContent;
 }
 
-/** `type: 'sticker'` (§5.4). */
+/** `type: 'sticker'` (docs/events.md#inbound-sticker). */
 export interface StickerMessageBody extends MoMessageBodyBase {
   type: 'sticker';
   sticker: MediaContent;
 }
 
-/** `type: 'document'`: missing from the documented type list, but it exists (§9.1 item 9). */
+/** `type: 'document'`: missing from the documented type list, but it exists (docs/events.md#inbound-document). */
 export interface DocumentMessageBody extends MoMessageBodyBase {
   type: 'document';
   document: DocumentContent;
 }
 
-/** `type: 'location'` (§5.5). */
+/** `type: 'location'` (docs/events.md#inbound-location). */
 export interface LocationMessageBody extends MoMessageBodyBase {
   type: 'location';
   location: LocationContent;
 }
 
 /**
- * `type: 'contacts'` (§5.6): the cards are under `contacts` or `contact`, as one card or an array
- * (§9.1 item 10). Read them with {@link getContacts}.
+ * `type: 'contacts'`: the cards are under `contacts` or `contact`, as one card or an array
+ * (docs/events.md#inbound-contacts). Read them with {@link getContacts}.
  */
 export type ContactsMessageBody = MoMessageBodyBase & { type: 'contacts' } & (
     | { contacts: ContactCard | ContactCard[]; contact?: ContactCard | ContactCard[] }
     | { contact: ContactCard | ContactCard[]; contacts?: ContactCard | ContactCard[] }
   );
 
-/** `type: 'button'`: a template's quick-reply button was tapped; `context` names the template message (§5.7). */
+/**
+ * `type: 'button'`: a template's quick-reply button was tapped; `context` names the template message
+ * (docs/events.md#inbound-button).
+ */
 export interface ButtonMessageBody extends MoMessageBodyBase {
   type: 'button';
   button: ButtonContent;
 }
 
-/** `type: 'interactive'`: a list row or reply button was chosen (§5.9). */
+/** `type: 'interactive'`: a list row or reply button was chosen (docs/events.md#inbound-interactive). */
 export interface InteractiveMessageBody extends MoMessageBodyBase {
   type: 'interactive';
   interactive: InteractiveContent;
 }
 
-/** `type: 'unknown'`: WhatsApp could not pass the message on; `errors` says why (§5.8). */
+/** `type: 'unknown'`: WhatsApp could not pass the message on; `errors` says why (docs/events.md#inbound-unknown). */
 export interface UnknownMessageBody extends MoMessageBodyBase {
   type: 'unknown';
   errors: MessageError[];
 }
 
-/** `type: 'order'`: a catalogue order. Its contents are undocumented (§5.11). */
+/** `type: 'order'`: a catalogue order. Its contents are undocumented (docs/events.md#inbound-order). */
 export interface OrderMessageBody extends MoMessageBodyBase {
   type: 'order';
   order: Record<string, unknown>;
 }
 
-/** `type: 'system'`, e.g. the user changed number. Its contents are undocumented (§5.11). */
+/** `type: 'system'`, e.g. the user changed number. Its contents are undocumented (docs/events.md#inbound-system). */
 export interface SystemMessageBody extends MoMessageBodyBase {
   type: 'system';
   system: Record<string, unknown>;
@@ -137,5 +140,5 @@ export type InboundMessageBody =
   | OrderMessageBody
   | SystemMessageBody;
 
-/** `whatsapp_mo_message_received`: a WhatsApp user sent your business a message (§5). */
+/** `whatsapp_mo_message_received`: a WhatsApp user sent your business a message (docs/events.md#whatsapp_mo_message_received). */
 export type InboundMessageEvent = EventEnvelope<'whatsapp_mo_message_received', InboundMessageBody>;

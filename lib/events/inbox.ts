@@ -1,6 +1,6 @@
 import type { EventEnvelope } from './envelope';
 
-/** JSON Schema of the `chat_mt_message_notify` and `chat_mo_message_notify` bodies (§6.6). */
+/** JSON Schema of the `chat_mt_message_notify` and `chat_mo_message_notify` bodies. */
 export const inboxMessageBodySchema = {
   type: 'object',
   title: 'chat_mt_message_notify / chat_mo_message_notify body',
@@ -10,9 +10,9 @@ export const inboxMessageBodySchema = {
     wabaId: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
-    // §9.2: the value set is not enumerated; `text` is the only one seen.
+    // The value set is not documented; `text` is the only one seen.
     messageType: { type: 'string', examples: ['text'] },
-    // §9.1 item 18: the message content itself, `{ "text": "…" }` for text; other shapes undocumented.
+    // The message content itself (docs/events.md#quirk-18), `{ "text": "…" }` for text; other shapes undocumented.
     context: { type: 'object', additionalProperties: true, properties: { text: { type: 'string' } } },
     wamid: { type: 'string' },
     conversationId: { type: 'string' },
@@ -21,7 +21,7 @@ export const inboxMessageBodySchema = {
 } as const;
 
 /**
- * The content of an inbox message (§6.6): `text` is a plain string here, not `{ body }` as in inbound
+ * The content of an inbox message: `text` is a plain string here, not `{ body }` as in inbound
  * messages. Only the text shape is documented.
  */
 export interface InboxMessageContent {
@@ -29,19 +29,19 @@ export interface InboxMessageContent {
   [key: string]: unknown;
 }
 
-/** Body of the inbox (chatroom) events, `chat_mt_message_notify` and `chat_mo_message_notify` (§6.6). */
+/** Body of the inbox (chatroom) events, `chat_mt_message_notify` and `chat_mo_message_notify` (docs/events.md#inbox-events). */
 export interface InboxMessageBody {
   wabaId: string;
   /**
-   * Documented as the business sender for both directions (§9.1 item 17); the MT example even holds a
+   * Documented as the business sender for both directions (docs/events.md#quirk-17); the MT example even holds a
    * wamid here. Do not rely on it to tell the direction: the event `type` does.
    */
   from: string;
-  /** The user's WhatsApp number, per the table; the MO example holds the business number (§6.6). */
+  /** The user's WhatsApp number, per the table; the MO example holds the business number. */
   to: string;
   /** e.g. `text`; no list of values is documented. */
   messageType: string;
-  /** The message content, despite the name (§9.1 item 18). */
+  /** The message content, despite the name (docs/events.md#quirk-18). */
   context: InboxMessageContent;
   wamid?: string;
   /** InnoPaaS chatroom conversation ID. */
@@ -50,7 +50,7 @@ export interface InboxMessageBody {
   uid?: string;
 }
 
-/** `chat_mt_message_notify`: a business → user message seen in the InnoPaaS Inbox (§6.6). */
+/** `chat_mt_message_notify`: a business → user message seen in the InnoPaaS Inbox. */
 export type ChatMtMessageEvent = EventEnvelope<'chat_mt_message_notify', InboxMessageBody>;
-/** `chat_mo_message_notify`: a user → business message seen in the InnoPaaS Inbox (§6.6). */
+/** `chat_mo_message_notify`: a user → business message seen in the InnoPaaS Inbox. */
 export type ChatMoMessageEvent = EventEnvelope<'chat_mo_message_notify', InboxMessageBody>;

@@ -8,7 +8,7 @@ import { messageStatusBodySchema, type MessageStatusEvent } from './message-stat
 import { templateCategoryBodySchema, templateQualityBodySchema, templateStatusBodySchema } from './template-status';
 import type { TemplateCategoryEvent, TemplateQualityEvent, TemplateStatusEvent } from './template-status';
 
-/** Every event type this package knows (§2), by its canonical spelling. */
+/** Every event type this package knows, by its canonical spelling (docs/events.md#event-types). */
 export const EVENT_TYPES = [
   'whatsapp_message_status_updated',
   'whatsapp_mo_message_received',
@@ -23,7 +23,7 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Other spellings of a type seen in the docs, and the type they mean (§9.1 item 14). */
+/** Other spellings of a type seen in the docs, and the type they mean (docs/events.md#quirk-14). */
 export const EVENT_TYPE_ALIASES: Readonly<Record<string, EventType>> = Object.freeze({
   whatsapp_template_status_update: 'whatsapp_template_status_updated',
 });

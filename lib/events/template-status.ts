@@ -1,23 +1,23 @@
 import type { EventEnvelope } from './envelope';
 import { openEnum, type OpenEnum } from './schema';
 
-// §6.1 and §9.2: Meta also emits IN_APPEAL, PENDING_DELETION, FLAGGED, … which InnoPaaS may pass on.
+// Meta also emits IN_APPEAL, PENDING_DELETION, FLAGGED, … which InnoPaaS may pass on.
 const TEMPLATE_STATUSES = ['PENDING', 'APPROVED', 'REJECTED', 'PAUSED', 'DISABLED'] as const;
 const TEMPLATE_CATEGORIES = ['MARKETING', 'AUTHENTICATION', 'UTILITY'] as const;
 const QUALITY_SCORES = ['GREEN', 'YELLOW', 'RED', 'UNKNOWN'] as const;
 
-/** A template's review status (§6.1). */
+/** A template's review status. */
 export type TemplateStatus = OpenEnum<(typeof TEMPLATE_STATUSES)[number]>;
-/** A template's category (§6.1). */
+/** A template's category. */
 export type TemplateCategory = OpenEnum<(typeof TEMPLATE_CATEGORIES)[number]>;
-/** A template's quality: GREEN high, YELLOW medium, RED low, UNKNOWN pending (§6.2). */
+/** A template's quality: GREEN high, YELLOW medium, RED low, UNKNOWN pending. */
 export type TemplateQualityScore = OpenEnum<(typeof QUALITY_SCORES)[number]>;
 
 const category = openEnum(TEMPLATE_CATEGORIES, 'MARKETING, AUTHENTICATION or UTILITY; other values may come.');
 
 /**
- * JSON Schema of the `whatsapp_template_status_updated` body (§6.1), also used for the
- * `whatsapp_template_status_update` spelling (§9.1 item 14).
+ * JSON Schema of the `whatsapp_template_status_updated` body, also used for the
+ * `whatsapp_template_status_update` spelling (docs/events.md#quirk-14).
  */
 export const templateStatusBodySchema = {
   type: 'object',
@@ -36,12 +36,12 @@ export const templateStatusBodySchema = {
   },
 } as const;
 
-/** Body of `whatsapp_template_status_updated`: a template's review status changed (§6.1). */
+/** Body of `whatsapp_template_status_updated`: a template's review status changed. */
 export interface TemplateStatusBody {
   /** InnoPaaS API account name. */
   accountName: string;
   category: TemplateCategory;
-  /** Meta's reason text; only `NONE` is documented (§9.2). */
+  /** Meta's reason text; only `NONE` is documented. */
   reason: string;
   /** Meta template ID (the template's `sid`). */
   templateId: string;
@@ -53,15 +53,16 @@ export interface TemplateStatusBody {
 }
 
 /**
- * `whatsapp_template_status_updated`. One revision of the docs spells the type
- * `whatsapp_template_status_update` (§9.1 item 14); both arrive here, with `type` as sent.
+ * `whatsapp_template_status_updated` (docs/events.md#whatsapp_template_status_updated). One revision of
+ * the docs spells the type `whatsapp_template_status_update` (docs/events.md#quirk-14); both arrive here,
+ * with `type` as sent.
  */
 export type TemplateStatusEvent = EventEnvelope<
   'whatsapp_template_status_updated' | 'whatsapp_template_status_update',
   TemplateStatusBody
 >;
 
-/** JSON Schema of the `message_template_quality_update` body (§6.2). */
+/** JSON Schema of the `message_template_quality_update` body. */
 export const templateQualityBodySchema = {
   type: 'object',
   title: 'message_template_quality_update body',
@@ -77,7 +78,7 @@ export const templateQualityBodySchema = {
   },
 } as const;
 
-/** Body of `message_template_quality_update`: a template's quality score changed (§6.2). No `accountName`. */
+/** Body of `message_template_quality_update`: a template's quality score changed. No `accountName`. */
 export interface TemplateQualityBody {
   templateId: string;
   templateLanguage: string;
@@ -87,11 +88,11 @@ export interface TemplateQualityBody {
   wabaId: string;
 }
 
-/** `message_template_quality_update` (§6.2). */
+/** `message_template_quality_update` (docs/events.md#message_template_quality_update). */
 export type TemplateQualityEvent = EventEnvelope<'message_template_quality_update', TemplateQualityBody>;
 
 /**
- * JSON Schema of the `template_category_update` body (§6.3). No source shows its fields: any object is
+ * JSON Schema of the `template_category_update` body. No source shows its fields: any object is
  * accepted; the fields Meta's own event would suggest, camel-cased as InnoPaaS does elsewhere, are typed
  * when present.
  */
@@ -111,7 +112,7 @@ export const templateCategoryBodySchema = {
 } as const;
 
 /**
- * Body of `template_category_update`: a template's category changed (§6.3). Its fields are not
+ * Body of `template_category_update`: a template's category changed. Its fields are not
  * documented; the named ones are a plausible guess (unconfirmed), so check before relying on them.
  */
 export interface TemplateCategoryBody {
@@ -127,5 +128,5 @@ export interface TemplateCategoryBody {
   [key: string]: unknown;
 }
 
-/** `template_category_update` (§6.3). */
+/** `template_category_update` (docs/events.md#template_category_update). */
 export type TemplateCategoryEvent = EventEnvelope<'template_category_update', TemplateCategoryBody>;

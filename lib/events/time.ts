@@ -1,5 +1,5 @@
 /**
- * InnoPaaS writes timestamps two ways (innopaas-webhooks.md §8, §9.1 items 1–2): the field tables show
+ * InnoPaaS writes timestamps two ways (docs/events.md#timestamps): the field tables show
  * `2023-02-22 12:00:00` with no zone, every example shows ISO-8601 `2023-02-22T12:00:00.000Z`.
  * The zone of the first form is never stated, so it is a setting (UTC unless told otherwise).
  */

@@ -11,7 +11,7 @@ const FIX_CONSUMED =
   'body parsers, or use express.json() / express.raw() / express.text() on this route so that req.body holds it.';
 
 /**
- * §3.4: the Content-Type of WhatsApp pushes is undocumented; InnoPaaS's API uses
+ * The Content-Type of WhatsApp pushes is undocumented (docs/events.md#headers); InnoPaaS's API uses
  * `application/json;charset=utf-8`. Accept any JSON type (`+json` too) in UTF-8, and a missing type.
  */
 export function checkContentType(headers: IncomingHttpHeaders): InnopaasWebhookError | undefined {
@@ -78,9 +78,9 @@ const ABORTED = 2;
 type StreamStand = typeof UNREAD | typeof CONSUMED | typeof ABORTED;
 
 /**
- * Where the stream stands, from its public getters. An earlier build read Node's `_readableState` instead,
- * to spare three prototype-chain walks under Express; since the middleware puts `req` in dictionary mode
- * first (lib/shape.ts), the getters cost the same (bench/README.md, "What a property read costs").
+ * Where the stream stands, from its public getters. An earlier build read Node's private `_readableState`
+ * to spare three prototype-chain walks under Express; the public API came back while a dictionary-mode step
+ * (since removed) made both cost the same (bench/README.md, "What a property read costs").
  */
 function streamOf(req: IncomingMessage): StreamStand {
   const ended = req.readableEnded;
@@ -93,7 +93,7 @@ const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwn
 /**
  * Reads the body whatever ran before: nothing (the stream is read here, with a byte cap and a time
  * limit), a body parser (its `req.body`), or a serverless platform's `req.rawBody`. A callback, not a
- * promise: the request path creates no promise of its own (bench/, issue #7).
+ * promise: the request path creates no promise of its own (bench/README.md).
  *
  * `headers` are the request's headers, already read by the caller. `rawBody` is taken only as the
  * request's own property, where platforms and `verify` callbacks assign it.
@@ -189,7 +189,7 @@ function readStream(
 
 const EMPTY = Buffer.alloc(0);
 
-/** A UTF-8 byte order mark is tolerated (RFC 8259 §8.1 lets parsers ignore it). */
+/** A UTF-8 byte order mark is tolerated (RFC 8259, section 8.1, lets parsers ignore it). */
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 
-/** One `UserName` / `Authorization` pair, exactly as typed into the InnoPaaS console (§3.4). */
+/** One `UserName` / `Authorization` pair, exactly as typed into the InnoPaaS console (docs/events.md#headers). */
 export interface Credentials {
   userName: string;
   authorization: string;
@@ -20,7 +20,7 @@ function digest(value: string): Buffer {
 /**
  * The one string a pair is hashed as. A header value cannot hold a line feed (HTTP forbids it, and
  * configured values are checked at creation), so `userName LF authorization` names exactly one pair:
- * one digest a request instead of two (issue #7).
+ * one digest a request instead of two.
  */
 function pairDigest(userName: string, authorization: string): Buffer {
   return digest(`${userName}\n${authorization}`);

@@ -80,7 +80,7 @@ export interface ValidationResult {
 /** Envelope first (strict), then the body schema picked by `type`. Throws the 400 to answer. */
 export function validateEvent(validators: Validators, payload: unknown): ValidationResult {
   if (Array.isArray(payload)) {
-    // §3.7: batches are never documented. Refusing them loudly beats handling half of one.
+    // Batches are never documented (docs/events.md#batches). Refusing them loudly beats handling half of one.
     throw new InnopaasWebhookError('batch_not_supported', {
       detail: 'The body is a JSON array; InnoPaaS delivers one event object per request.',
     });

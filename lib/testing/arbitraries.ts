@@ -16,7 +16,7 @@ import { type FastCheckModule, schemaArbitrary, timestamp } from './schema-arbit
 
 /** fast-check arbitraries of valid InnoPaaS events, derived from the package's own JSON Schemas. */
 export interface InnopaasArbitraries {
-  /** Events of one type; a template status event sometimes carries the `…_update` spelling (§9.1 item 14). */
+  /** Events of one type; a template status event sometimes carries the `…_update` spelling (docs/events.md#quirk-14). */
   event<T extends EventType>(type: T): Arbitrary<EventMap[T]>;
   /** `whatsapp_mo_message_received` events of one message type. */
   inboundMessage<M extends InboundMessageType>(type: M): Arbitrary<InboundMessageEventOf<M>>;

@@ -3,7 +3,7 @@ import { decorateDates, type EventEnvelope, type EventMap, type EventType, type 
 import { type ExampleName, type ExamplePayload, examples } from './examples';
 import { type DeepPartial, deepMerge, isPlainObject } from './merge';
 
-/** A documented inbound message type (`body.type` of `whatsapp_mo_message_received`, §5.1). */
+/** A documented inbound message type (`body.type` of `whatsapp_mo_message_received`). */
 export type InboundMessageType = InboundMessageBody['type'];
 
 /** The body of one inbound message type, e.g. `InboundMessageBodyOf<'image'>` has `image`. */
@@ -31,7 +31,7 @@ export const DEFAULT_EXAMPLES: { readonly [T in EventType]: ExampleName } = {
   chat_mo_message_notify: 'chat-mo',
 };
 
-/** The example each inbound message type starts from (§5.12; `order` and `system` are constructed). */
+/** The example each inbound message type starts from (`order` and `system` are constructed). */
 export const MESSAGE_EXAMPLES: { readonly [M in InboundMessageType]: ExampleName } = {
   text: 'mo-text',
   reaction: 'mo-reaction',
@@ -49,7 +49,7 @@ export const MESSAGE_EXAMPLES: { readonly [M in InboundMessageType]: ExampleName
   system: 'mo-system',
 };
 
-/** Every documented inbound message type, in the order of §5.1. */
+/** Every documented inbound message type, in the order of the docs' list (and `document`). */
 export const INBOUND_MESSAGE_TYPES = Object.keys(MESSAGE_EXAMPLES) as InboundMessageType[];
 
 const STATUS_EXAMPLES: Readonly<Record<string, ExampleName>> = {

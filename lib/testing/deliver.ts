@@ -11,14 +11,14 @@ import { request as httpsRequest } from 'node:https';
 import type { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** The pair configured in the InnoPaaS console (§3.4), as the middleware's options name it. */
+/** The pair configured in the InnoPaaS console, as the middleware's options name it. */
 export interface DeliveryCredentials {
   userName: string;
   authorization: string;
 }
 
 /**
- * The two headers InnoPaaS sends when credentials are configured (§3.4), verbatim: no `Bearer` or
+ * The two headers InnoPaaS sends when credentials are configured, verbatim: no `Bearer` or
  * `Basic` scheme is added, because InnoPaaS adds none.
  */
 export function credentialHeaders({ userName, authorization }: DeliveryCredentials): { UserName: string; Authorization: string } {
@@ -40,7 +40,7 @@ export interface DeliverOptions {
   contentType?: string | null;
   /** The raw request body, sent instead of `JSON.stringify(event)`: for malformed payloads in negative tests. */
   body?: string | Uint8Array;
-  /** Defaults to `POST`, the method InnoPaaS uses (§3.3). */
+  /** Defaults to `POST`, the method InnoPaaS uses. */
   method?: string;
   /** Path requested from an in-process target. Defaults to `/webhook`; ignored for a URL. */
   path?: string;
@@ -64,7 +64,7 @@ export interface DeliveryResponse {
 
 function encodeBody(event: unknown, options: DeliverOptions): Buffer {
   if (options.body !== undefined) return Buffer.from(options.body);
-  // `undefined` is not JSON; it stands for "no body" (the console's connectivity probe, §3.5).
+  // `undefined` is not JSON; it stands for "no body" (the console's connectivity probe, docs/events.md#connectivity-test).
   return event === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(event), 'utf8');
 }
 

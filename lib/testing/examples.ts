@@ -1,6 +1,6 @@
-// The documented example payloads of innopaas-webhooks.md, embedded so that the published package never
+// The example payloads of docs/events.md, embedded so that the published package never
 // reads __tests__ at run time. Each one equals the fixture of the same name in __tests__/fixtures (a test
-// keeps the two in step); see that folder's README.md for which are published and which constructed.
+// keeps the two in step); docs/events.md says which are published and which constructed.
 
 /** A complete delivery as InnoPaaS posts it, before any typing. */
 export interface ExamplePayload {
@@ -16,7 +16,7 @@ const MO_ENVELOPE = {
   eventTime: '2023-02-22T12:00:00.000Z',
 };
 
-// §5.12: every inbound example but the text and contacts ones shares these fields; only the
+// Every inbound example but the text and contacts ones shares these fields; only the
 // type-specific part was published.
 const MO_COMMON = {
   id: '63f5d602367ea403f8175a6c',
@@ -84,7 +84,7 @@ const INBOX_BODY = {
  * Every documented example, by the name of its fixture file. Deeply frozen: the builders copy them.
  */
 export const examples = deepFreeze({
-  // §4.4
+  // docs/events.md#whatsapp_message_status_updated
   'status-delivered': {
     id: 'e5cb1bc6-ad90-419d-8f83-aa394c0b7cc7',
     type: 'whatsapp_message_status_updated',
@@ -143,7 +143,7 @@ export const examples = deepFreeze({
       conversation: { initiateType: 'business_initiated', expireAt: '2023-02-23 12:00:00' },
     },
   },
-  // §5.12
+  // docs/events.md#whatsapp_mo_message_received
   'mo-text': mo({ type: 'text', text: { body: 'OK' } }, { ...MO_COMMON, wamid: 'wamid.BgNODYxN...' }),
   'mo-reaction': mo({ type: 'reaction', reaction: { messageId: 'wamid.HBgNODY...', emoji: 'EMOJI' } }),
   'mo-image': mo({
@@ -195,7 +195,7 @@ export const examples = deepFreeze({
     interactive: { buttonReply: { id: 'unique-button-identifier-here', title: 'button-text' }, type: 'buttonReply' },
     context: QUOTED,
   }),
-  // Published in full, with its own masked header fields and the `contact` key (§9.1 item 10).
+  // Published in full, with its own masked header fields and the `contact` key (docs/events.md#quirk-10).
   'mo-contacts-published': {
     id: 'e2bafad5-0aa9-4465-9ed1-c5c01741c5e1',
     type: 'whatsapp_mo_message_received',
@@ -213,7 +213,7 @@ export const examples = deepFreeze({
       wamid: 'wamid.HBgNODYxODM1NTA5MjE5NxUCABIYIDg3RDVFMzQyRjIwQkM5NDQyMDI5OTRERERGNUYx*****==',
     },
   },
-  // Constructed (§9.1 item 10, §5.11): no source shows these.
+  // Constructed: no source shows these.
   'mo-contacts-object': mo({
     type: 'contacts',
     contacts: {
@@ -237,7 +237,7 @@ export const examples = deepFreeze({
       type: 'user_changed_number',
     },
   }),
-  // §6
+  // Template, account and Inbox events
   'template-status': {
     id: 'fd201190-50dc-4151-baec-1d16c8a704e1',
     type: 'whatsapp_template_status_updated',

@@ -16,11 +16,11 @@ const FIELD_HINTS: Record<string, (fc: FastCheckModule) => FastCheck.Arbitrary<u
   longitude: (fc) => fc.double({ min: -180, max: 180, noNaN: true }),
 };
 
-// Keys InnoPaaS might add one day (the schemas allow extra properties everywhere, §9.3). A fixed set
+// Keys InnoPaaS might add one day (the schemas allow extra properties everywhere). A fixed set
 // keeps generated keys away from the documented ones and from `__proto__`.
 const EXTRA_KEYS = ['addedLater', 'vendorFlag', 'x_trace'] as const;
 
-/** §8: ISO-8601 with milliseconds, as in every example, or the table's zone-less `2023-02-22 12:00:00`. */
+/** ISO-8601 with milliseconds, as in every example, or the table's zone-less `2023-02-22 12:00:00`. */
 export function timestamp(fc: FastCheckModule): FastCheck.Arbitrary<string> {
   const date = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true });
   return fc
@@ -46,7 +46,7 @@ function mergeSchemas(first: ObjectSchema, second: ObjectSchema): ObjectSchema {
 
 /**
  * The branches an object schema allows: plain `allOf` members merged in, one branch per `if/then`
- * member (the inbound body's message types, §5.1) and per `anyOf` member (`contacts` or `contact`).
+ * member (the inbound body's message types) and per `anyOf` member (`contacts` or `contact`).
  */
 function branches(schema: ObjectSchema): ObjectSchema[] {
   const { allOf, anyOf, ...rest } = schema;
@@ -70,7 +70,7 @@ function stringArbitrary(fc: FastCheckModule, schema: ObjectSchema): FastCheck.A
   const unit = typeof schema.maxLength === 'number' ? 'grapheme-ascii' : 'grapheme';
   const free = fc.string({ minLength, maxLength, unit });
   const known = asList(schema.examples).filter((value): value is string => typeof value === 'string');
-  // Open enumerations (§9.3): mostly a documented value, sometimes one InnoPaaS has not documented.
+  // Open enumerations: mostly a documented value, sometimes one InnoPaaS has not documented.
   return known.length > 0 ? fc.oneof({ arbitrary: fc.constantFrom(...known), weight: 3 }, { arbitrary: free, weight: 1 }) : free;
 }
 

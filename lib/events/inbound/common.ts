@@ -1,6 +1,6 @@
 import { openEnum, type OpenEnum } from '../schema';
 
-// §5.1 lists thirteen types and forgets `document`, which has its own example (§9.1 item 9).
+// The docs list thirteen types and forget `document`, which has its own example (docs/events.md#quirk-9).
 export const MO_MESSAGE_TYPES = [
   'text',
   'reaction',
@@ -18,20 +18,21 @@ export const MO_MESSAGE_TYPES = [
   'system',
 ] as const;
 
-/** The documented inbound message types (§5.1). Others still reach the handler. */
+/** The documented inbound message types. Others still reach the handler. */
 export type MoMessageType = OpenEnum<(typeof MO_MESSAGE_TYPES)[number]>;
 
 const contextSchema = {
   type: 'object',
   additionalProperties: true,
-  // §5.10 marks nothing required, and Meta sends a context with only forwarding flags for forwarded
-  // messages (§9.2): requiring `from`/`id` would reject those.
+  // Nothing is marked required, and Meta sends a context with only forwarding flags for forwarded
+  // messages: requiring `from`/`id` would reject those (docs/events.md#inbound-context).
   properties: { from: { type: 'string' }, id: { type: 'string' } },
 } as const;
 
 /**
- * JSON Schema of the fields every inbound message body has (§5.1), whatever its `type`. Required are the
- * eight that the table marks required and every example carries (§9.3): not `customerProfile`.
+ * JSON Schema of the fields every inbound message body has, whatever its `type`. Required are the
+ * eight that the table marks required and every example carries: not `customerProfile`
+ * (docs/events.md#inbound-common).
  */
 export const moMessageBodyBaseSchema = {
   type: 'object',
@@ -51,14 +52,14 @@ export const moMessageBodyBaseSchema = {
   },
 } as const;
 
-/** The WhatsApp user's profile (§5.1); `name` is the only key ever seen. */
+/** The WhatsApp user's profile; `name` is the only key ever seen. */
 export interface CustomerProfile {
   name?: string;
 }
 
 /**
- * The message this one replies to (§5.10), e.g. the template whose button was tapped. Unlike the
- * inbox events' `context` (§6.6), this is a reference, not content (§9.1 item 18).
+ * The message this one replies to, e.g. the template whose button was tapped. Unlike the
+ * inbox events' `context`, this is a reference, not content (docs/events.md#quirk-18).
  */
 export interface MessageContext {
   /** WhatsApp ID (phone number without `+`) that sent the original message. */
@@ -68,7 +69,7 @@ export interface MessageContext {
 }
 
 /**
- * The fields every inbound message body has (§5.1), with `type` as a plain string.
+ * The fields every inbound message body has, with `type` as a plain string (docs/events.md#inbound-common).
  *
  * {@link InboundMessageBody} is the union of the documented message types, so that checking
  * `body.type` narrows to the content key. A type InnoPaaS adds later (or an undocumented one such as
@@ -76,7 +77,7 @@ export interface MessageContext {
  * `type` you do not recognise as a `MoMessageBodyBase`.
  */
 export interface MoMessageBodyBase {
-  /** InnoPaaS ID of the inbound message. Opaque (§9.1 item 22). */
+  /** InnoPaaS ID of the inbound message. Opaque (docs/events.md#quirk-22). */
   id: string;
   /** InnoPaaS API account name. */
   accountName: string;
@@ -90,13 +91,13 @@ export interface MoMessageBodyBase {
   to: string;
   /**
    * When the user sent the message, as sent: ISO-8601 in the docs. Not the same as the envelope's
-   * `eventTime`, which can be a day later (§9.1 item 21). See {@link sendDate}.
+   * `eventTime`, which can be a day later (docs/events.md#quirk-21). See {@link sendDate}.
    */
   sendTime: string;
-  /** In every example, but not guaranteed (§9.3). */
+  /** In every example, but not guaranteed. */
   customerProfile?: CustomerProfile;
   type: MoMessageType;
-  /** Present when the user replied to, or tapped a button of, a message (§5.10). */
+  /** Present when the user replied to, or tapped a button of, a message. */
   context?: MessageContext;
   /**
    * `sendTime` parsed, or undefined when it is not a timestamp. Not part of the JSON: a non-enumerable

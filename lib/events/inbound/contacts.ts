@@ -1,4 +1,4 @@
-// A shared contact card (§5.6). No field is marked required anywhere, so none is: a card with only a
+// A shared contact card (docs/events.md#inbound-contacts). No field is marked required anywhere, so none is: a card with only a
 // phone number is an ordinary thing to share.
 
 const stringProps = <const K extends readonly string[]>(...keys: K) =>
@@ -20,16 +20,16 @@ export const contactCardSchema = {
       properties: stringProps('firstName', 'formattedName', 'lastName', 'middleName', 'prefix', 'suffix'),
     },
     org: { type: 'object', additionalProperties: true, properties: stringProps('company', 'department', 'title') },
-    // §9.1 item 11: `wa_id` is the one snake_case key InnoPaaS sends.
+    // `wa_id` is the one snake_case key InnoPaaS sends (docs/events.md#quirk-11).
     phones: listOf(stringProps('phone', 'type', 'wa_id')),
     urls: listOf(stringProps('type', 'url')),
   },
 } as const;
 
-// §9.1 item 10: a single card before 2024-03-08, an array since.
+// A single card before 2024-03-08, an array since (docs/events.md#quirk-10).
 export const contactCardsSchema = { anyOf: [contactCardSchema, { type: 'array', items: contactCardSchema }] } as const;
 
-/** A contact card the user shared (§5.6). `type` values seen: `HOME`, `WORK`. */
+/** A contact card the user shared. `type` values seen: `HOME`, `WORK`. */
 export interface ContactCard {
   addresses?: {
     city?: string;
@@ -51,12 +51,12 @@ export interface ContactCard {
     suffix?: string;
   };
   org?: { company?: string; department?: string; title?: string };
-  /** `wa_id` is the user's WhatsApp ID, snake_case unlike every other key (§9.1 item 11). */
+  /** `wa_id` is the user's WhatsApp ID, snake_case unlike every other key. */
   phones?: { phone?: string; type?: string; wa_id?: string }[];
   urls?: { type?: string; url?: string }[];
 }
 
-/** The two places a contacts message may hold its cards (§9.1 item 10). */
+/** The two places a contacts message may hold its cards (docs/events.md#quirk-10). */
 export interface ContactsHolder {
   contacts?: ContactCard | ContactCard[];
   contact?: ContactCard | ContactCard[];
@@ -64,7 +64,7 @@ export interface ContactsHolder {
 
 /**
  * The cards of a `contacts` message as an array, wherever InnoPaaS put them: under `contacts` (the
- * field table) or `contact` (the example), as one object (before 2024-03-08) or an array (§9.1 item 10).
+ * field table) or `contact` (the example), as one object (before 2024-03-08) or an array.
  */
 export function getContacts(body: ContactsHolder): ContactCard[] {
   const cards = body.contacts ?? body.contact;

@@ -1,7 +1,7 @@
 import { openEnum, type OpenEnum } from '../schema';
 
-// The content object each inbound message type carries (§5.2–§5.11). Required fields: those the
-// tables mark required and every example carries (§9.3); where a table has no "required" column,
+// The content object each inbound message type carries. Required fields: those the
+// tables mark required and every example carries (docs/events.md#validation-policy); where a table has no "required" column,
 // only what identifies the content.
 
 export const textSchema = {
@@ -11,12 +11,12 @@ export const textSchema = {
   properties: { body: { type: 'string' } },
 } as const;
 
-/** `type: 'text'` (§5.2). */
+/** `type: 'text'`. */
 export interface TextContent {
   body: string;
 }
 
-// §5.3: both marked required. Removing a reaction is undocumented (§5.3), so an empty emoji is allowed.
+// Both marked required. Removing a reaction is undocumented, so an empty emoji is allowed.
 export const reactionSchema = {
   type: 'object',
   additionalProperties: true,
@@ -24,7 +24,7 @@ export const reactionSchema = {
   properties: { messageId: { type: 'string' }, emoji: { type: 'string' } },
 } as const;
 
-/** `type: 'reaction'` (§5.3). */
+/** `type: 'reaction'`. */
 export interface ReactionContent {
   /** `wamid` of the message reacted to. */
   messageId: string;
@@ -32,7 +32,7 @@ export interface ReactionContent {
 }
 
 const mediaProperties = {
-  // §9.1 item 12: the image table marks `caption` required; the video, audio and sticker examples have none.
+  // The image table marks `caption` required; the video, audio and sticker examples have none (docs/events.md#quirk-12).
   caption: { type: 'string' },
   mimeType: { type: 'string' },
   sha256: { type: 'string' },
@@ -46,19 +46,19 @@ export const mediaSchema = {
   properties: mediaProperties,
 } as const;
 
-/** `image`, `video`, `audio` and `sticker` content (§5.4). No media ID is exposed, only `link`. */
+/** `image`, `video`, `audio` and `sticker` content (docs/events.md#inbound-media). No media ID is exposed, only `link`. */
 export interface MediaContent {
-  /** Only the image and document examples have one (§9.1 item 12). */
+  /** Only the image and document examples have one. */
   caption?: string;
   /** e.g. `image/jpeg`, `audio/ogg; codecs=opus`. */
   mimeType: string;
   /** Hash of the media file. */
   sha256: string;
-  /** Download URL; its lifetime and authentication are undocumented (§9.2). */
+  /** Download URL; its lifetime and authentication are undocumented. */
   link: string;
 }
 
-// §9.1 item 9: `document` is only known from its example, which adds `filename`.
+// `document` is only known from its example, which adds `filename` (docs/events.md#quirk-9).
 export const documentSchema = {
   type: 'object',
   additionalProperties: true,
@@ -66,18 +66,18 @@ export const documentSchema = {
   properties: { ...mediaProperties, filename: { type: 'string' } },
 } as const;
 
-/** `type: 'document'` (§5.4). */
+/** `type: 'document'`. */
 export interface DocumentContent extends MediaContent {
   /** Original file name, e.g. `filename.pdf`. */
   filename?: string;
 }
 
-// §5.5 states no required-ness; a place without a name or address is an ordinary pinned location.
+// No source says what is required; a place without a name or address is an ordinary pinned location.
 export const locationSchema = {
   type: 'object',
   additionalProperties: true,
   required: ['latitude', 'longitude'],
-  // §9.1 item 13: numbers in the (otherwise broken) example.
+  // Numbers in the (otherwise broken) example: docs/events.md#quirk-13.
   properties: {
     latitude: { type: 'number' },
     longitude: { type: 'number' },
@@ -86,7 +86,7 @@ export const locationSchema = {
   },
 } as const;
 
-/** `type: 'location'` (§5.5). */
+/** `type: 'location'`. */
 export interface LocationContent {
   latitude: number;
   longitude: number;
@@ -101,7 +101,7 @@ export const buttonSchema = {
   properties: { text: { type: 'string' }, payload: { type: 'string' } },
 } as const;
 
-/** `type: 'button'`: a template's quick-reply button was tapped (§5.7). */
+/** `type: 'button'`: a template's quick-reply button was tapped. */
 export interface ButtonContent {
   /** The button label. */
   text: string;
@@ -111,7 +111,7 @@ export interface ButtonContent {
 
 const INTERACTIVE_TYPES = ['listReply', 'buttonReply'] as const;
 
-/** Which interactive reply this is (§5.9); camelCase, unlike Meta's `list_reply`. */
+/** Which interactive reply this is; camelCase, unlike Meta's `list_reply`. */
 export type InteractiveType = OpenEnum<(typeof INTERACTIVE_TYPES)[number]>;
 
 export const interactiveSchema = {
@@ -119,7 +119,7 @@ export const interactiveSchema = {
   additionalProperties: true,
   required: ['type'],
   properties: {
-    // §9.2: other replies (WhatsApp Flows) are undocumented and carry neither key below.
+    // Other replies (WhatsApp Flows) are undocumented and carry neither key below.
     type: openEnum(INTERACTIVE_TYPES, 'listReply or buttonReply; other values may come.'),
     listReply: {
       type: 'object',
@@ -136,7 +136,7 @@ export const interactiveSchema = {
   },
 } as const;
 
-/** `type: 'interactive'`: a list row or reply button was chosen (§5.9). */
+/** `type: 'interactive'`: a list row or reply button was chosen. */
 export interface InteractiveContent {
   type: InteractiveType;
   /** Set when `type` is `listReply`. */
@@ -152,7 +152,7 @@ export const errorsSchema = {
     additionalProperties: true,
     required: ['code'],
     properties: {
-      // §9.1 item 8: a number here (131051), a string in `errorData.errorCode`; either is accepted.
+      // A number here (131051), a string in `errorData.errorCode`; either is accepted (docs/events.md#quirk-8).
       code: { anyOf: [{ type: 'string' }, { type: 'number' }] },
       details: { type: 'string' },
       title: { type: 'string' },
@@ -160,7 +160,7 @@ export const errorsSchema = {
   },
 } as const;
 
-/** One entry of `errors` for `type: 'unknown'`: why WhatsApp could not pass the message on (§5.8). */
+/** One entry of `errors` for `type: 'unknown'`: why WhatsApp could not pass the message on. */
 export interface MessageError {
   /** Meta's error code, e.g. `131051`; a number in the docs, accepted as a string too. */
   code: number | string;
@@ -168,5 +168,5 @@ export interface MessageError {
   title?: string;
 }
 
-// §5.11: `order` and `system` are listed types whose contents no source shows.
+// `order` and `system` are listed types whose contents no source shows.
 export const undocumentedContentSchema = { type: 'object', additionalProperties: true } as const;

@@ -29,8 +29,8 @@ function member<const T extends string, const K extends string, const C>(type: T
 }
 
 /**
- * One schema per documented message type (§5.1–§5.11), keyed by `type`: what the body must hold when
- * `type` has that value. The content key is named after the type (§5.1), except for `unknown`.
+ * One schema per documented message type, keyed by `type`: what the body must hold when
+ * `type` has that value. The content key is named after the type, except for `unknown`.
  */
 export const moMessageTypeSchemas = {
   text: member('text', 'text', textSchema),
@@ -41,7 +41,7 @@ export const moMessageTypeSchemas = {
   sticker: member('sticker', 'sticker', mediaSchema),
   document: member('document', 'document', documentSchema),
   location: member('location', 'location', locationSchema),
-  // §9.1 item 10: the table says `contacts`, the example `contact`; either will do, both may be present.
+  // The table says `contacts`, the example `contact`; either will do, both may be present (docs/events.md#quirk-10).
   contacts: {
     type: 'object',
     additionalProperties: true,
@@ -56,7 +56,7 @@ export const moMessageTypeSchemas = {
   },
   button: member('button', 'button', buttonSchema),
   interactive: member('interactive', 'interactive', interactiveSchema),
-  // §5.8: the one type whose content key differs from its name.
+  // The one type whose content key differs from its name.
   unknown: member('unknown', 'errors', errorsSchema),
   order: member('order', 'order', undocumentedContentSchema),
   system: member('system', 'system', undocumentedContentSchema),
