@@ -103,16 +103,16 @@ export const contenders = [
     key: 'express-floor',
     label: '1 Express 5 floor',
     payload: 'innopaas',
-    // Mounted as ours is, doing nothing but drain and answer: the goals' floor; a middleware that puts req
-    // and res in dictionary mode first, as (3) once did, can beat it: (1d) is that floor.
+    // Mounted as ours is, doing nothing but drain and answer: the goals' floor. (1d) keeps, as a
+    // measurement only, the engine trick (3) once took first (bench/README.md).
     create: () => expressFloor(drain),
   },
   {
     key: 'express-floor-dictionary',
     label: '1d Express 5 floor, dictionary mode',
     payload: 'innopaas',
-    // (1) with the step (3) takes first under Express: the floor of a middleware that knows the trick,
-    // against which what (3)'s features cost shows whole (bench/README.md).
+    // (1) with the dictionary-mode step that lib/ no longer takes: it paid on Node 20 and 22 and cost on
+    // Node 24 (bench/README.md). A measurement, not a recipe.
     create: () =>
       expressFloor((req, res) => {
         dictionaryMode(req);
@@ -188,7 +188,7 @@ export const contenders = [
     label: 'R minimal receiver (reference)',
     payload: 'innopaas',
     // Not a product: the least any receiver with (3)'s contract can do, written inline for this suite.
-    // Mounted as (3) is; req and res put in dictionary mode first, as (3) does; constant-time credentials
+    // Mounted as (3) is; constant-time credentials
     // (one SHA-256 of the pair), the body read with a byte cap and a time limit, JSON.parse, the event set
     // on req, an async handler awaited. No content-type, validation, dates or dedupe. It shows the ceiling
     // of (3): what is left above it is those features.
@@ -203,8 +203,6 @@ export const contenders = [
       const handler = async () => {};
       const app = express();
       app.use('/webhook', (req, res) => {
-        dictionaryMode(req);
-        dictionaryMode(res);
         if (!crypto.timingSafeEqual(digest(req.headers.username, req.headers.authorization), expected)) {
           res.statusCode = 401;
           res.end();

@@ -153,11 +153,10 @@ ${table}
 (2) is what users write today: \`express.json()\` and two \`===\` header checks. (4) and (5) receive their own
 product's event of the same size, with a valid HMAC-SHA256 signature computed per request by the client.
 (R) is no product but a reference written in bench/contenders.mjs: the least a receiver with (3)'s contract
-can do (req and res in dictionary mode, a step (3) no longer takes, credentials, a bounded body read, JSON.parse, the
-event on \`req\`, an awaited async handler), without content-type checks, validation, dates or dedupe. What
-separates (3) from (R) is what those features cost. (1d) is the floor (1) with that same first step: under
-Express it gives every request a hidden class shared with the others again (bench/README.md),
-so a middleware that takes it can beat (1), and (1d) is the floor such a middleware has.
+can do (credentials, a bounded body read, JSON.parse, the event on \`req\`, an awaited async handler), without
+content-type checks, validation, dates or dedupe. What separates (3) from (R) is what those features cost.
+(1d) is the floor (1) with the dictionary-mode step that lib/ no longer takes (it reversed on Node 24,
+bench/README.md): a measurement of that engine trick on this Node line, not a recipe.
 
 (3c) and (3n) are (3), same options, in the two recipes of bench/README.md: (3c) mounted as (3) is, on a
 server that builds each request and response on Express's own prototypes; (3n) given the webhook path by the
