@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
@@ -11,10 +11,11 @@ import { fixtures } from './fixtures';
 const generatedPath = join(__dirname, '..', 'lib', 'validation', 'generated.ts');
 
 describe('the validators generated at build time', () => {
-  test('lib/validation/generated.ts is up to date with the schemas (UPDATE_GENERATED=1 rewrites it)', () => {
-    const source = generateValidatorsSource();
-    if (process.env.UPDATE_GENERATED) writeFileSync(generatedPath, source);
-    expect(readFileSync(generatedPath, 'utf8')).toBe(source);
+  test('lib/validation/generated.ts is up to date with the schemas', () => {
+    // Not toBe: a diff of two 80 KB one-line modules says less than the fix.
+    if (readFileSync(generatedPath, 'utf8') !== generateValidatorsSource()) {
+      throw new Error('lib/validation/generated.ts is stale: run `npm run generate` and commit the result.');
+    }
   });
 
   test('every validator of the catalogue is generated, and nothing requires ajv at run time', () => {
