@@ -193,7 +193,9 @@ describe('transport behaviour beyond one answer (Express 5)', () => {
     const socket = connect({ port: server.port, host: '127.0.0.1' });
     let received = '';
     const bothAnswered = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`two answers expected, got: ${received}`)), 5000);
+      const timer = setTimeout(() => {
+        reject(new Error(`two answers expected, got: ${received}`));
+      }, 5000);
       socket.on('data', (chunk) => {
         received += chunk.toString();
         if ((received.match(/HTTP\/1\.1 200/g) ?? []).length < 2) return;

@@ -98,11 +98,15 @@ describe('the generated validators report the problems ajv reports', () => {
     });
   });
 
-  test.each(Object.entries(fixtures))('fixture %s', (_name, payload) => sameAnswer(payload));
+  test.each(Object.entries(fixtures))('fixture %s', (_name, payload) => {
+    sameAnswer(payload);
+  });
 
   test('on 3,000 mutated fixtures', () => {
     fc.assert(
-      fc.property(mutation, (change) => sameAnswer(mutated(change))),
+      fc.property(mutation, (change) => {
+        sameAnswer(mutated(change));
+      }),
       { numRuns: 3000 },
     );
   });
@@ -141,7 +145,9 @@ describe('the generated validators agree with the published schemas compiled by 
 
   test('on 3,000 mutated fixtures (a field deleted or replaced at a random depth)', () => {
     fc.assert(
-      fc.property(mutation, (change) => bothAgree(mutated(change))),
+      fc.property(mutation, (change) => {
+        bothAgree(mutated(change));
+      }),
       { numRuns: 3000 },
     );
   });
