@@ -2,8 +2,33 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+const rulesOf = (configs) => Object.assign({}, ...configs.map((config) => config.rules ?? {}));
+const recommendedRules = rulesOf(tseslint.configs.recommended);
+
+/** What the TypeScript block below adds to strictTypeChecked, or changes in it. */
+const typeScriptRules = {
+  // The two rules this project relies on most: a promise nobody awaits loses its rejection (in
+  // strictTypeChecked already, named so that it stays), and a switch over a union must name every
+  // member or say `default` (not in any preset).
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/switch-exhaustiveness-check': [
+    'error',
+    { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+  ],
+  '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+  // strictTypeChecked's options but for numbers, which read as they should in a message; objects,
+  // unknowns, booleans and undefined are still refused. (Options replace, so all are spelled out.)
+  '@typescript-eslint/restrict-template-expressions': [
+    'error',
+    { allowAny: false, allowBoolean: false, allowNever: false, allowNullish: false, allowNumber: true, allowRegExp: false },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'schemas/', '**/*.d.ts', '.tmp/', 'bench/.cache/'] },
+
+  // Every file, JavaScript included (bench/, example-app/, the consumers and the soak script): the
+  // recommended rules, which need no type information.
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,5 +44,72 @@ export default tseslint.config(
   {
     files: ['example-app/public/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+
+  // TypeScript: typescript-eslint's strict type-checked rules, with types from the nearest tsconfig.json.
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.strictTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['tsup.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: typeScriptRules,
+  },
+
+  // Tests: the same rules, less those that forbid what a test has to do.
+  {
+    files: ['__tests__/**/*.ts'],
+    rules: {
+      // Tests read JSON answers (supertest's `res.body`, JSON.parse), which are `any` by nature:
+      // asserting on them is the test, and a wrong shape fails the assertion.
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      // User functions may throw or reject anything, a string or a number included: tests do so on purpose.
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      // An async handler with no await stands for a user's async handler: the promise path is what is tested.
+      '@typescript-eslint/require-await': 'off',
+      // Tests build broken payloads by deleting a field chosen at run time.
+      '@typescript-eslint/no-dynamic-delete': 'off',
+      // `results[0]!`: a test indexes data it made itself; were the assumption wrong, the test fails at
+      // once, which is all a check would do.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // Compile-only checks of user code written as the README writes it (`async (e) => console.log(…)`);
+    // `void binding` marks a binding as read there.
+    files: ['__tests__/types/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      '@typescript-eslint/no-meaningless-void-operator': 'off',
+    },
+  },
+
+  // temporary: the lead removes this after merging. These seven files are being rewritten on other
+  // branches right now; they keep the recommended rules only, and their strict type-checked violations
+  // are fixed there, not here.
+  {
+    files: [
+      'lib/core/receiver.ts',
+      'lib/core/options.ts',
+      'lib/core/types.ts',
+      'lib/adapters/node.ts',
+      'lib/delivery/deduper.ts',
+      'lib/delivery/redis-store.ts',
+      'lib/stages/body.ts',
+    ],
+    extends: [tseslint.configs.disableTypeChecked],
+    rules: Object.fromEntries(
+      Object.keys({ ...rulesOf(tseslint.configs.strictTypeChecked), ...typeScriptRules })
+        .filter((rule) => !(rule in recommendedRules))
+        .map((rule) => [rule, 'off']),
+    ),
   },
 );

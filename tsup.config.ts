@@ -7,7 +7,8 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  target: 'node20',
+  // The oldest Node line package.json's engines admit (legacy services run 18).
+  target: 'node18',
   platform: 'node',
   splitting: false,
   shims: false,

@@ -14,9 +14,9 @@ const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !n
 /** Runs the built CLI as a child process; asynchronous, so the server in this process can answer it. */
 const cli = (args: string[], input = '', env: NodeJS.ProcessEnv = {}) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...ENV, ...env } }, (_error, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout, stderr }),
-    );
+    const child = execFile(process.execPath, [CLI, ...args], { env: { ...ENV, ...env } }, (_error, stdout, stderr) => {
+      resolve({ code: child.exitCode, stdout, stderr });
+    });
     child.stdin?.end(input);
   });
 

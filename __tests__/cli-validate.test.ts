@@ -12,9 +12,9 @@ const FIXTURES = join(__dirname, 'fixtures');
 /** Runs the built CLI as a child process, `input` on its stdin. */
 const cli = (args: string[], input = '') =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout, stderr }),
-    );
+    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) => {
+      resolve({ code: child.exitCode, stdout, stderr });
+    });
     child.stdin?.end(input);
   });
 
@@ -22,7 +22,9 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'innopaas-cli-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function writeJson(name: string, value: unknown): string {
   const path = join(dir, name);

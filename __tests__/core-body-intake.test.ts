@@ -70,7 +70,9 @@ describe.each(expressVersions)('body intake whatever ran before (%s)', (_name, e
   test('a stream drained by someone else with no body left → 400 naming the fix, no hang', async () => {
     const drain: RequestHandler = (req, _res, next) => {
       req.resume();
-      req.on('end', () => next());
+      req.on('end', () => {
+        next();
+      });
     };
     const { app } = createApp(express, {}, { before: [drain] });
     const res = await request(app).post('/webhook').set(credentials).send(textEvent()).expect(400);
@@ -93,16 +95,23 @@ describe('plain node:http server', () => {
         },
       },
     });
-    server = createServer((req: IncomingMessage, res) =>
+    server = createServer((req: IncomingMessage, res) => {
       mw(req, res, (err) => {
         res.statusCode = err ? 500 : 404;
         res.end();
-      }),
-    );
+      });
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  );
 
   function post(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
@@ -112,7 +121,9 @@ describe('plain node:http server', () => {
         res.on('data', (c: string) => {
           text += c;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: text });
+        });
       });
       req.on('error', reject);
       req.end(body);

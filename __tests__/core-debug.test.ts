@@ -40,7 +40,7 @@ describe("debug('innopaas-webhook') logs every decision and never a credential",
     expect(output).toMatch(/created with/);
     expect(output).toMatch(/\[redacted\]/);
     expect(output).toMatch(/401: credentials missing or wrong/);
-    expect(output).toMatch(new RegExp(`event whatsapp_mo_message_received id=${event.id}`));
+    expect(output).toMatch(new RegExp(`event whatsapp_mo_message_received id=${String(event.id)}`));
     expect(output).toMatch(/200 duplicate/);
     expect(output).toMatch(/400 invalid_envelope/);
     expect(output).toMatch(/failed: The whatsapp_mo_message_received handler failed: Error: leak \[redacted\]/);

@@ -34,7 +34,13 @@ const kinds: { name: string; cluster: boolean; connect(server: RedisServer): Pro
       const client = createClient({ url, disableOfflineQueue: true });
       client.on('error', () => undefined);
       await client.connect();
-      return { client, isReady: () => client.isReady, close: async () => client.destroy() };
+      return {
+        client,
+        isReady: () => client.isReady,
+        close: async () => {
+          client.destroy();
+        },
+      };
     },
   },
   {
@@ -57,7 +63,13 @@ const kinds: { name: string; cluster: boolean; connect(server: RedisServer): Pro
       client.on('error', () => undefined);
       await client.connect();
       // Only the single-server kinds meet a dying Redis, and wait for isReady.
-      return { client, isReady: () => true, close: async () => client.destroy() };
+      return {
+        client,
+        isReady: () => true,
+        close: async () => {
+          client.destroy();
+        },
+      };
     },
   },
 ];
@@ -65,7 +77,13 @@ const kinds: { name: string; cluster: boolean; connect(server: RedisServer): Pro
 async function ioredisConnection(client: Redis | Cluster): Promise<Connection> {
   client.on('error', () => undefined);
   await client.connect();
-  return { client, isReady: () => client.status === 'ready', close: async () => client.disconnect() };
+  return {
+    client,
+    isReady: () => client.status === 'ready',
+    close: async () => {
+      client.disconnect();
+    },
+  };
 }
 
 describeWithRedis('RedisStore against a real Redis', () => {

@@ -176,10 +176,10 @@ class FlakyStore implements DedupeStore {
     return this.inner.claim(key, ttl);
   }
   complete(key: string, token: string, ttl: number) {
-    return this.inner.complete(key, token, ttl);
+    this.inner.complete(key, token, ttl);
   }
   release(key: string, token: string) {
-    return this.inner.release(key, token);
+    this.inner.release(key, token);
   }
 }
 

@@ -20,7 +20,12 @@ const clientKinds: [string, (url: string) => Promise<Client>][] = [
       const client = new Redis(url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
       client.on('error', () => undefined);
       await client.connect();
-      return { client, close: async () => client.disconnect() };
+      return {
+        client,
+        close: async () => {
+          client.disconnect();
+        },
+      };
     },
   ],
   [
@@ -32,7 +37,7 @@ const clientKinds: [string, (url: string) => Promise<Client>][] = [
       return {
         client,
         close: async () => {
-          await client.destroy();
+          client.destroy();
         },
       };
     },

@@ -15,7 +15,8 @@ describe('decorateDates', () => {
     const event = decorateDates(fixture(name));
     expect(JSON.stringify(event)).toBe(JSON.stringify(fixtures[name]));
     const body = event.body as { sendDate?: Date; conversation?: { expireDate?: Date } };
-    void [event.eventDate, body.sendDate, body.conversation?.expireDate];
+    const read = [event.eventDate, body.sendDate, body.conversation?.expireDate];
+    expect(read[0]).toBeInstanceOf(Date);
     expect(JSON.stringify(event)).toBe(JSON.stringify(fixtures[name]));
     expect(Object.keys(event)).toEqual(Object.keys(fixtures[name]!));
     expect({ ...event }).not.toHaveProperty('eventDate');

@@ -16,7 +16,12 @@ describe('the schemas', () => {
   it('give every object schema additionalProperties: true, and no pattern or format', () => {
     const offences: string[] = [];
     const walk = (node: unknown, path: string): void => {
-      if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${path}/${i}`));
+      if (Array.isArray(node)) {
+        node.forEach((item, i) => {
+          walk(item, `${path}/${i}`);
+        });
+        return;
+      }
       if (typeof node !== 'object' || node === null) return;
       const schema = node as Record<string, unknown>;
       if (schema.type === 'object' && schema.additionalProperties !== true) offences.push(`${path}: additionalProperties`);

@@ -12,8 +12,9 @@ it('the type tests compile (tsc -p __tests__/types/tsconfig.json)', async () => 
       process.execPath,
       [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, '__tests__/types/tsconfig.json')],
       { cwd: root, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error.code as number | undefined) ?? 1) : 0, output: stdout + stderr }),
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error.code as number | undefined) ?? 1) : 0, output: stdout + stderr });
+      },
     );
   });
   expect(result).toEqual({ code: 0, output: '' });

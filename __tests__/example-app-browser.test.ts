@@ -80,7 +80,8 @@ describeWithChromium('inspector page in Chromium', () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
+    // Unset when the launch failed.
+    await (browser as Browser | undefined)?.close();
     for (const server of servers) server.closeAllConnections();
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   });
@@ -97,7 +98,9 @@ describeWithChromium('inspector page in Chromium', () => {
       const context = await browser.newContext({ httpCredentials });
       const page = await context.newPage();
       // With no credentials to offer, headless Chromium fails the navigation instead of prompting.
-      const response = await page.goto(`${url}/`).catch((error: Error) => error);
+      const response = await page
+        .goto(`${url}/`)
+        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       if (response instanceof Error) expect(response.message).toMatch(/ERR_INVALID_AUTH_CREDENTIALS/);
       else expect(response?.status()).toBe(401);
       // The context's own requests carry the same credentials (or none): the data is refused too.

@@ -14,6 +14,7 @@ interface Server {
   child: ChildProcess;
   output: () => string;
   waitForOutput: (pattern: RegExp) => Promise<RegExpMatchArray>;
+  waitForUrl: () => Promise<string>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -39,8 +40,8 @@ function startServer(env: Record<string, string>, args: string[] = []): Server {
     output += chunk.toString('utf8');
     for (const waiter of waiters.splice(0)) waiter();
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       running.delete(child);
@@ -49,7 +50,9 @@ function startServer(env: Record<string, string>, args: string[] = []): Server {
   });
   const waitForOutput = (pattern: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${pattern} in the output:\n${output}`)), 10_000);
+      const timer = setTimeout(() => {
+        reject(new Error(`no ${String(pattern)} in the output:\n${output}`));
+      }, 10_000);
       const check = () => {
         const match = pattern.exec(output);
         if (match) {
@@ -59,7 +62,13 @@ function startServer(env: Record<string, string>, args: string[] = []): Server {
       };
       check();
     });
-  return { child, output: () => output, waitForOutput, exit };
+  /** The URL the server prints once it listens. */
+  const waitForUrl = async (): Promise<string> => {
+    const [, url] = await waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
+    if (url === undefined) throw new Error('the listening line has no URL');
+    return url;
+  };
+  return { child, output: () => output, waitForOutput, waitForUrl, exit };
 }
 
 /**
@@ -86,7 +95,7 @@ async function runCurl(words: string[]): Promise<Response> {
     const [flag, value] = [words[i], words[i + 1] as string];
     if (flag === '-H') headers[value.slice(0, value.indexOf(':'))] = value.slice(value.indexOf(':') + 1).trim();
     else if (flag === '--data') body = value;
-    else throw new Error(`unexpected curl argument ${flag}`);
+    else throw new Error(`unexpected curl argument ${String(flag)}`);
   }
   return fetch(words[4] as string, { method: 'POST', headers, body });
 }
@@ -96,7 +105,7 @@ const curlOf = (output: string) => output.slice(output.indexOf('curl '), output.
 describe('node example-app/server.js', () => {
   test('prints the URL, the demo credentials and a curl command that works; SIGTERM exits 0', async () => {
     const server = startServer({ INSPECTOR: '1' });
-    const [, url] = await server.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
+    const url = await server.waitForUrl();
     const output = server.output();
     expect(output).toContain(`Webhook URL    ${url}/webhook`);
     expect(output).toMatch(/UserName {7}demo-user/);
@@ -137,7 +146,7 @@ describe('node example-app/server.js', () => {
 
   test('with ack "immediately" and an inspector page open, SIGTERM still drains and exits 0', async () => {
     const server = startServer({ ACK: 'immediately' }, ['--inspector']);
-    const [, url] = await server.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
+    const url = await server.waitForUrl();
     const auth = `Basic ${Buffer.from('demo-user:demo-secret').toString('base64')}`;
     // An open event stream would hold server.close() forever if the shutdown did not end it.
     const stream = await fetch(`${url}/inspector/events`, { headers: { Authorization: auth } });

@@ -73,7 +73,14 @@ describe.each(expressVersions)('Express on its own request and response classes 
     });
     return new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  );
 
   test("requests are built on the app's prototypes, and an event reaches its handler as an Express request", async () => {
     const event = textEvent('hello');
@@ -128,7 +135,7 @@ describe.each(expressVersions)('the webhook ahead of Express on the node:http se
         },
       },
       ...options,
-    } as InnopaasWebhookOptions);
+    });
     const app = express();
     app.get('/health', (_req, res) => {
       res.json({ express: true });

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import express from 'express';
 import { createApp, credentials, textEvent } from './helpers/app';
+import { NODE_MAJOR } from './helpers/node-line';
 import {
   chunked,
   describeCorpus,
@@ -63,8 +64,15 @@ const framing: CorpusCase[] = [
   ['chunked with no data (the connectivity test)', { body: '', chunkSize: 1 }, 200, 'test'],
   ['Content-Length: 0', { body: '' }, 200, 'test'],
   ['Content-Length with leading zeros', { body: event(), contentLength: `000${Buffer.byteLength(event())}` }, 200, 'received'],
-  // The bytes past the declared length are read as a second request, which Node refuses at once.
-  ['Content-Length shorter than the body', { body: event(), contentLength: '40' }, 400, 'node'],
+  // The bytes past the declared length: Node 20 and later read them as a second request and refuse it at
+  // once; Node 18's HTTP parser drops what follows a `Connection: close` request, so the middleware
+  // answers the 40 bytes it was promised, which are not JSON.
+  [
+    'Content-Length shorter than the body',
+    { body: event(), contentLength: '40' },
+    400,
+    NODE_MAJOR >= 20 ? 'node' : 'invalid_json',
+  ],
 ];
 
 const MB = 1024 * 1024;
@@ -193,7 +201,9 @@ describe('transport behaviour beyond one answer (Express 5)', () => {
     const socket = connect({ port: server.port, host: '127.0.0.1' });
     let received = '';
     const bothAnswered = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`two answers expected, got: ${received}`)), 5000);
+      const timer = setTimeout(() => {
+        reject(new Error(`two answers expected, got: ${received}`));
+      }, 5000);
       socket.on('data', (chunk) => {
         received += chunk.toString();
         if ((received.match(/HTTP\/1\.1 200/g) ?? []).length < 2) return;

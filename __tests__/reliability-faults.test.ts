@@ -206,11 +206,15 @@ class FaultyStore implements DedupeStore {
   }
 
   complete(key: string, token: string, ttlMs: number): void | Promise<void> {
-    return this.run('complete', () => this.inner.complete(key, token, ttlMs));
+    return this.run('complete', () => {
+      this.inner.complete(key, token, ttlMs);
+    });
   }
 
   release(key: string, token: string): void | Promise<void> {
-    return this.run('release', () => this.inner.release(key, token));
+    return this.run('release', () => {
+      this.inner.release(key, token);
+    });
   }
 }
 

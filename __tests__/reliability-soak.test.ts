@@ -35,8 +35,8 @@ function runSoak(): Promise<{ code: number | null; stdout: string; stderr: strin
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), BUDGET_MS - 5000);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -58,7 +58,7 @@ test(
         .join('\n') + '\n',
     );
     const line = stdout.split('\n').find((l) => l.startsWith('SOAK_RESULT '));
-    if (!line) throw new Error(`the soak printed no result (exit ${code}):\n${stderr}${stdout}`);
+    if (!line) throw new Error(`the soak printed no result (exit ${String(code)}):\n${stderr}${stdout}`);
     const result = JSON.parse(line.slice('SOAK_RESULT '.length)) as SoakResult;
 
     expect(result.unexpected).toEqual([]);

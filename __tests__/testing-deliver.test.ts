@@ -89,11 +89,20 @@ describe('deliver to other targets', () => {
       authorization: AUTH,
       on: { chat_mo_message_notify: (event) => void seen.push(event.id) },
     });
-    server = createServer((req, res) => webhook(req, res));
+    server = createServer((req, res) => {
+      webhook(req, res);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anything`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  );
 
   it('a URL string of a real listening server', async () => {
     const event = buildEvent('chat_mo_message_notify');
@@ -131,7 +140,11 @@ describe('deliver to other targets', () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      closed.close(() => {
+        resolve();
+      }),
+    );
     await expect(deliver(`http://127.0.0.1:${port}/webhook`, {})).rejects.toThrow(/ECONNREFUSED/);
   });
 

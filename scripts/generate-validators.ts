@@ -2,6 +2,11 @@ import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { AJV_OPTIONS, validatorSchemas } from '../lib/validation/schemas';
 
+// The rewrites below match the text of ajv's standalone output, which is not a public API: ajv is
+// pinned to the exact version they were written against (package.json, devDependencies). To move it,
+// change the pin, run `npm run generate` and the tests; the checks below throw when the shape changed,
+// and __tests__/validators-generated.test.ts compares every answer with ajv's own code.
+
 const RUNTIME_LENGTH = /const (func\d+) = require\("ajv\/dist\/runtime\/ucs2length"\)\.default;/g;
 
 /**

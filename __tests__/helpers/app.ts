@@ -9,7 +9,7 @@ export const credentials = { UserName: USER, Authorization: AUTH } as const;
 
 /** The two Express majors every behaviour is checked against. */
 export const expressVersions = [
-  ['Express 4', express4 as unknown as typeof express5],
+  ['Express 4', express4],
   ['Express 5', express5],
 ] as const;
 
@@ -28,7 +28,7 @@ export interface AppSetup {
 export function createApp(express: ExpressFactory, options: Partial<InnopaasWebhookOptions> = {}, setup: AppSetup = {}) {
   const app = express();
   for (const mw of setup.before ?? []) app.use(mw);
-  const webhook = innopaasWebhook({ userName: USER, authorization: AUTH, ...options } as InnopaasWebhookOptions);
+  const webhook = innopaasWebhook({ userName: USER, authorization: AUTH, ...options });
   if (setup.route) app.post('/webhook', webhook as unknown as RequestHandler, ...(setup.after ? [setup.after] : []));
   else {
     app.use('/webhook', webhook as unknown as RequestHandler);

@@ -25,7 +25,9 @@ export async function listenLocal(listener: RequestListener): Promise<LocalServe
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -90,10 +92,9 @@ export function sendRaw(port: number, exchange: RawExchange): Promise<RawRespons
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(
-      () => finish({ status: 0, reason: 'timeout', raw: Buffer.concat(chunks).toString('latin1') }),
-      exchange.timeoutMs ?? 5000,
-    );
+    const timer = setTimeout(() => {
+      finish({ status: 0, reason: 'timeout', raw: Buffer.concat(chunks).toString('latin1') });
+    }, exchange.timeoutMs ?? 5000);
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       const parsed = parseResponse(Buffer.concat(chunks), exchange.method, false);
@@ -111,7 +112,8 @@ export function sendRaw(port: number, exchange: RawExchange): Promise<RawRespons
     });
     // A server that answers early (413, 401) and closes may reset a client still writing: not an error here.
     socket.on('error', () => undefined);
-    socket.on('connect', async () => {
+    // Nothing below throws (a write to a closed socket reports through 'error'), so the promise can go.
+    const writeExchange = async () => {
       socket.write(`${exchange.head.join('\r\n')}\r\n\r\n`, 'latin1');
       for (const part of exchange.body ?? []) {
         if (settled || socket.destroyed) return;
@@ -124,6 +126,9 @@ export function sendRaw(port: number, exchange: RawExchange): Promise<RawRespons
         socket.destroy();
         resolve({ status: 0, reason: 'aborted', raw: Buffer.concat(chunks).toString('latin1') });
       }
+    };
+    socket.on('connect', () => {
+      void writeExchange();
     });
   });
 }

@@ -36,7 +36,10 @@ process.once('exit', () => {
  * nothing was tested.
  */
 export function describeWithRedis(name: string, fn: () => void): void {
-  if (redisServerBin !== undefined) return describe(name, fn);
+  if (redisServerBin !== undefined) {
+    describe(name, fn);
+    return;
+  }
   const fix = 'install it (Debian: apt-get install -y redis-server) or set REDIS_SERVER_BIN';
   if (process.env.CI === 'true') throw new Error(`redis-server is not on PATH and CI=true: ${fix}.`);
   console.warn(`Skipping "${name}": redis-server is not on PATH; ${fix}.`);
@@ -107,12 +110,12 @@ async function spawnReady(bin: string, args: string[], port: number): Promise<Ch
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) => {
       started.delete(child);
-      reject(new Error(`redis-server on port ${port} exited (${signal ?? code}) before it was ready:\n${output}`));
+      reject(new Error(`redis-server on port ${port} exited (${String(signal ?? code)}) before it was ready:\n${output}`));
     });
   });
   exited.catch(() => undefined);
@@ -169,7 +172,10 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() => {
+        if (typeof address === 'object' && address) resolve(address.port);
+        else reject(new Error('no port'));
+      });
     });
   });
 }

@@ -8,7 +8,7 @@ import { runSend } from './send';
 import { GLOBAL_USAGE, USAGE, UsageError, type CommandName } from './usage';
 import { runValidate } from './validate';
 
-const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
+const COMMANDS: Record<CommandName, (args: string[]) => number | Promise<number>> = {
   send: runSend,
   validate: runValidate,
   schemas: runSchemas,
@@ -31,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   });
-  if (positionals.length > 0) throw new UsageError(`options go after the command: innopaas-webhook ${positionals[0]} ${first}`);
+  const [stray] = positionals;
+  if (stray !== undefined) throw new UsageError(`options go after the command: innopaas-webhook ${stray} ${first}`);
   if (values.version) process.stdout.write(`${version}\n`);
   else process.stdout.write(`${GLOBAL_USAGE}\n`);
   return 0;
@@ -50,7 +51,8 @@ main(process.argv.slice(2)).then(
     // Not the user's mistake: still one line. DEBUG=innopaas-webhook shows the stack for a bug report.
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`innopaas-webhook: ${message}\n`);
-    if (/\binnopaas-webhook\b/.test(process.env.DEBUG ?? '') && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (/\binnopaas-webhook\b/.test(process.env.DEBUG ?? '') && error instanceof Error)
+      process.stderr.write(`${error.stack ?? message}\n`);
     process.exitCode = 1;
   },
 );

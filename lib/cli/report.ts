@@ -63,7 +63,8 @@ export class ProgressBar {
     private readonly total: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {
-    this.enabled = stream.isTTY === true;
+    // isTTY is undefined on a pipe or a file, whatever the type says.
+    this.enabled = (stream.isTTY as boolean | undefined) === true;
   }
 
   tick(success: boolean): void {

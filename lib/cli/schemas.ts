@@ -4,7 +4,7 @@ import { parseCommandArgs } from './args';
 import { USAGE, UsageError } from './usage';
 
 /** `innopaas-webhook schemas`: prints every schema as one JSON object, or writes the files with --out. */
-export async function runSchemas(args: string[]): Promise<number> {
+export function runSchemas(args: string[]): number {
   const { values, positionals } = parseCommandArgs(
     args,
     { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },

@@ -37,8 +37,9 @@ function check(name: string, bytes: Buffer): boolean {
     process.stdout.write(`${name}: invalid (${error.code}): ${error.message}\n`);
     for (const problem of shown) {
       // ajv places a missing property at its parent; the path of the property itself is what to add.
-      const missing = /^must have required property '(.+)'$/.exec(problem.message);
-      const line = missing ? `${problem.path}/${missing[1]}: required, missing` : `${problem.path || '/'}: ${problem.message}`;
+      const missing = /^must have required property '(.+)'$/.exec(problem.message)?.[1];
+      const line =
+        missing !== undefined ? `${problem.path}/${missing}: required, missing` : `${problem.path || '/'}: ${problem.message}`;
       process.stdout.write(`  ${line}\n`);
     }
     return false;

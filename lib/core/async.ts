@@ -7,7 +7,11 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
 export function withTimeout<T>(pending: PromiseLike<T>, ms: number, timeoutError: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError()), ms);
+    timer = setTimeout(() => {
+      reject(timeoutError());
+    }, ms);
   });
-  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([pending, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
 }

@@ -5,7 +5,9 @@ export function show(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   try {
-    return JSON.stringify(value) ?? String(value);
+    // JSON.stringify answers undefined for undefined and symbols, whatever its type says.
+    const json = JSON.stringify(value) as string | undefined;
+    return json ?? String(value);
   } catch {
     return String(value);
   }
@@ -65,7 +67,7 @@ export function positiveMs(name: string, value: unknown, fallback: number | unde
     fail(
       name,
       `must be a positive number of milliseconds (got ${show(value)})`,
-      `Pass e.g. \`${name.split('.').pop()}: 5000\`, or leave it out.`,
+      `Pass e.g. \`${name.slice(name.lastIndexOf('.') + 1)}: 5000\`, or leave it out.`,
     );
   }
   return value;

@@ -105,7 +105,7 @@ export class MemoryStore implements DedupeStore {
 function assertPositiveInteger(option: string, value: unknown, example: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
     throw new TypeError(
-      `MemoryStore: option \`${option}\` must be a positive integer, got ${JSON.stringify(value) ?? String(value)}. ` +
+      `MemoryStore: option \`${option}\` must be a positive integer, got ${(JSON.stringify(value) as string | undefined) ?? String(value)}. ` +
         `Pass ${example}, or leave it out for the default.`,
     );
   }

@@ -1,4 +1,4 @@
-import type { SchemaObject } from 'ajv';
+import type { JsonSchema } from './schema';
 import { accountReviewBodySchema, phoneNumberNameBodySchema } from './account';
 import type { AccountReviewEvent, PhoneNumberNameEvent } from './account';
 import { envelopeSchema, type EventEnvelope } from './envelope';
@@ -61,7 +61,7 @@ export type InnopaasEvent = EventMap[EventType];
 export type UnknownEvent = EventEnvelope<string, Record<string, unknown>>;
 
 /** JSON Schema of each event type's `body`. Aliases use the schema of the type they stand for. */
-export const bodySchemas: { readonly [K in EventType]: SchemaObject } = {
+export const bodySchemas: { readonly [K in EventType]: JsonSchema } = {
   whatsapp_message_status_updated: messageStatusBodySchema,
   whatsapp_mo_message_received: inboundMessageBodySchema,
   whatsapp_template_status_updated: templateStatusBodySchema,
@@ -77,7 +77,7 @@ export const bodySchemas: { readonly [K in EventType]: SchemaObject } = {
  * The complete JSON Schema (draft-07) of one event type, envelope and body, as published in
  * `schemas/<type>.json` for receivers written in other languages. `type` admits the aliases too.
  */
-export function eventSchema(type: EventType): SchemaObject {
+export function eventSchema(type: EventType): JsonSchema {
   const spellings = [type, ...Object.keys(EVENT_TYPE_ALIASES).filter((alias) => EVENT_TYPE_ALIASES[alias] === type)];
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -93,7 +93,7 @@ export function eventSchema(type: EventType): SchemaObject {
 
 export { envelopeSchema, type EventEnvelope } from './envelope';
 export { decorateDates } from './dates';
-export type { OpenEnum } from './schema';
+export type { JsonSchema, OpenEnum } from './schema';
 export {
   messageStatusBodySchema,
   type Conversation,

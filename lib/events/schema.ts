@@ -12,3 +12,16 @@ export type OpenEnum<Known extends string> = Known | (string & {});
 export function openEnum<const Known extends readonly string[]>(known: Known, description: string) {
   return { type: 'string', description, examples: known } as const;
 }
+
+/**
+ * A JSON Schema (draft-07) document, as this package publishes them (`eventSchema()`, `bodySchemas`,
+ * `schemas/*.json`): a plain object any JSON Schema validator accepts, ajv's `compile()` among them.
+ * Declared here so that the package's types need no validator installed.
+ */
+export interface JsonSchema {
+  $schema?: string;
+  $id?: string;
+  title?: string;
+  description?: string;
+  [keyword: string]: unknown;
+}

@@ -37,7 +37,9 @@ function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
   }
   const name = formatter.formatToParts(utcMs).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
   const match = /GMT([+-]\d{2}):?(\d{2})?/.exec(name);
-  return match ? fixedOffsetMinutes(`${match[1]}${match[2] ?? '00'}`) : 0;
+  if (!match) return 0;
+  const [, hours = '+00', minutes = '00'] = match;
+  return fixedOffsetMinutes(`${hours}${minutes}`);
 }
 
 /**

@@ -31,7 +31,7 @@ let loaded: Validators | undefined;
  * lib/validation/schemas.ts): start-up loads functions, compiles nothing.
  */
 export function getValidators(): Validators {
-  loaded ??= buildValidators(generated as unknown as Record<string, Validate>);
+  loaded ??= buildValidators(generated);
   return loaded;
 }
 

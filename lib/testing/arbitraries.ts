@@ -68,8 +68,7 @@ export function createArbitraries(fc: FastCheckModule): InnopaasArbitraries {
     return arbitrary as Arbitrary<InboundMessageEventOf<M>>;
   };
 
-  const anyEvent = (): Arbitrary<InnopaasEvent> =>
-    fc.oneof(...EVENT_TYPES.map((type) => event(type))) as Arbitrary<InnopaasEvent>;
+  const anyEvent = (): Arbitrary<InnopaasEvent> => fc.oneof(...EVENT_TYPES.map((type) => event(type)));
 
   return { event, inboundMessage, anyEvent };
 }

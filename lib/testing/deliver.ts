@@ -121,7 +121,11 @@ async function withEphemeralServer<R>(listener: RequestListener, use: (origin: s
   } finally {
     // Connections are not kept alive (agent: false), but a handler still writing must not hold the port.
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
   }
 }
 
@@ -141,5 +145,5 @@ export async function deliver(target: DeliveryTarget, event: unknown, options: D
     throw new TypeError('deliver: the target must be a URL or a request listener such as an Express app');
   }
   const path = options.path ?? '/webhook';
-  return withEphemeralServer(target as RequestListener, (origin) => send(new URL(path, origin), payload, options, false));
+  return withEphemeralServer(target, (origin) => send(new URL(path, origin), payload, options, false));
 }

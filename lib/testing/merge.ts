@@ -32,6 +32,7 @@ export function deepMerge<T>(base: T, overrides: unknown): T {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     if (FORBIDDEN_KEYS.has(key)) continue;
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a JSON object, not a map: the key must go, not hold undefined
     if (value === undefined) delete result[key];
     else {
       // A nested override with no counterpart merges into {} so that its own undefined keys vanish too.

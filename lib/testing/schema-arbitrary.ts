@@ -37,7 +37,7 @@ const asList = (value: unknown): readonly unknown[] => (Array.isArray(value) ? v
  */
 function mergeSchemas(first: ObjectSchema, second: ObjectSchema): ObjectSchema {
   const properties: Record<string, unknown> = { ...(first.properties as object) };
-  for (const [key, value] of Object.entries((second.properties as object) ?? {})) {
+  for (const [key, value] of Object.entries((second.properties as object | undefined) ?? {})) {
     if (value !== true || !(key in properties)) properties[key] = value;
   }
   const required = [...new Set([...asList(first.required), ...asList(second.required)])];

@@ -1,5 +1,5 @@
-import type { SchemaObject } from 'ajv';
 import { EVENT_TYPES, bodySchemas, envelopeSchema } from '../events';
+import type { JsonSchema } from '../events/schema';
 import { moMessageBodyBaseSchema } from '../events/inbound/common';
 import { moMessageTypeSchemas } from '../events/inbound/members';
 
@@ -22,8 +22,8 @@ export const INBOUND_TYPE = 'whatsapp_mo_message_received';
  * chain: the same rules, but a request runs one branch instead of fourteen (+7 % req/s, bench/).
  * `__tests__/validators-generated.test.ts` checks both forms agree.
  */
-export function validatorSchemas(): Record<string, SchemaObject> {
-  const schemas: Record<string, SchemaObject> = { envelope: envelopeSchema };
+export function validatorSchemas(): Record<string, JsonSchema> {
+  const schemas: Record<string, JsonSchema> = { envelope: envelopeSchema };
   for (const type of EVENT_TYPES) {
     // A copy: chat_mt and chat_mo share one schema object, which ajv would emit as one function twice.
     if (type !== INBOUND_TYPE) schemas[`body_${type}`] = { ...bodySchemas[type] };
