@@ -1,10 +1,11 @@
 import { InnopaasWebhookError, type ValidationProblem } from '../core/errors';
 import { EVENT_TYPE_ALIASES, EVENT_TYPES } from '../events';
 import * as generated from '../validation/generated';
+import { RECORDED_ERRORS } from '../validation/runtime';
 import { INBOUND_TYPE } from '../validation/schemas';
 
 /** How many problems a 400 lists at most: enough to fix a payload, bounded for hostile ones. */
-export const MAX_LISTED_PROBLEMS = 20;
+export const MAX_LISTED_PROBLEMS = RECORDED_ERRORS;
 
 /**
  * What the middleware needs of a validator: a verdict, and after a refusal the failed checks with their
@@ -58,7 +59,8 @@ export function buildValidators(all: Readonly<Record<string, Validate>>): Valida
 
 function toProblems(errors: Validate['errors'], prefix: string, into: ValidationProblem[] = []): ValidationProblem[] {
   for (const error of errors ?? []) {
-    if (into.length === MAX_LISTED_PROBLEMS) break;
+    // Past the recorded ones, the generated validators keep placeholders (lib/validation/runtime.ts).
+    if (into.length === MAX_LISTED_PROBLEMS || error.keyword === 'unrecorded') break;
     into.push({ path: prefix + error.instancePath, message: error.message ?? error.keyword });
   }
   return into;
