@@ -64,7 +64,7 @@ export class Deduper<Req> {
     try {
       key = keyOf(event);
     } catch (error) {
-      return this.unavailable('dedupe.key() threw', error, req, event);
+      return this.keyFailed(`threw ${describeThrown(error)}`, undefined, req, event, error);
     }
     // The default key is the schema-checked `id`; a custom one is checked before it reaches a store.
     const problem = keyOf === defaultDedupeKey ? undefined : keyProblem(key);
@@ -192,14 +192,14 @@ export class Deduper<Req> {
    * A key that is no key is a bug in the app, not a store outage: it answers 503 whatever the fail
    * mode (the sender retries; handling without dedupe would run every retry), and claims nothing.
    */
-  private keyFailed(problem: string, key: unknown, req: Req, event: AnyEvent): DedupeClaim {
+  private keyFailed(problem: string, key: unknown, req: Req, event: AnyEvent, cause?: unknown): DedupeClaim {
     try {
       // An async key's promise may reject later: it must not become an unhandled rejection.
       if (isThenable(key)) Promise.resolve(key).then(undefined, () => undefined);
     } catch {
       // Unreadable: nothing to wait for.
     }
-    const error = new InnopaasWebhookError('dedupe_unavailable', { detail: `dedupe.key() ${problem}; retry later.` });
+    const error = new InnopaasWebhookError('dedupe_unavailable', { detail: `dedupe.key() ${problem}; retry later.`, cause });
     log('503 dedupe_unavailable: dedupe.key() %s', problem);
     this.report(error, req, event);
     return { status: 'unavailable', error };

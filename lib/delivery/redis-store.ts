@@ -41,7 +41,8 @@ type RedisKey = string | Buffer;
 /** Sends one raw command. `key` is the key it touches, which a cluster routes by. */
 type SendCommand = (key: RedisKey, args: RedisKey[]) => Promise<unknown>;
 
-const LONE_SURROGATE = /\p{Cs}/gu;
+const HAS_LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = /\p{Cs}/gu;
 
 /**
  * The key Redis stores: the string itself when it is well-formed Unicode, as ever. A client encodes
@@ -51,11 +52,10 @@ const LONE_SURROGATE = /\p{Cs}/gu;
  * cannot meet the key of any well-formed string, and distinct for every distinct string.
  */
 function redisKey(key: string): RedisKey {
-  LONE_SURROGATE.lastIndex = 0;
-  if (!LONE_SURROGATE.test(key)) return key;
+  if (!HAS_LONE_SURROGATE.test(key)) return key;
   const parts: Buffer[] = [];
   let start = 0;
-  for (const match of key.matchAll(LONE_SURROGATE)) {
+  for (const match of key.matchAll(LONE_SURROGATES)) {
     parts.push(Buffer.from(key.slice(start, match.index), 'utf8'));
     const unit = key.charCodeAt(match.index);
     parts.push(Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]));
