@@ -1,9 +1,18 @@
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { MemoryStore, RedisStore, type DedupeStore, type InnopaasWebhookError, type InnopaasWebhookOptions } from '../lib';
-import { createApp, credentials, expressVersions, textEvent, USER, type ExpressFactory } from './helpers/app';
+import {
+  handleExpectContinue,
+  MemoryStore,
+  RedisStore,
+  type DedupeStore,
+  type InnopaasWebhookError,
+  type InnopaasWebhookOptions,
+} from '../lib';
+import { AUTH, createApp, credentials, expressVersions, textEvent, USER, type ExpressFactory } from './helpers/app';
 import { describeWithRedis, startRedisServer, type RedisServer } from './helpers/redis-server';
 
 /**
@@ -548,5 +557,92 @@ describeWithRedis('with a real Redis', () => {
     expect(keys).toHaveLength(4);
     expect(await client.get('surrogates:evt-plain')).not.toBeNull();
     expect(await client.get('surrogates:evt-\ufffd')).not.toBeNull();
+  });
+});
+
+describe.each(expressVersions)('Expect: 100-continue (%s)', (_name, express) => {
+  /** Sends the head, and the body only once "100 Continue" came; resolves with all the server wrote. */
+  function exchange(port: number, path: string, headers: Record<string, string>, body: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let raw = '';
+      let sent = false;
+      const head = [
+        `POST ${path} HTTP/1.1`,
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Expect: 100-continue',
+        'Connection: close',
+        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+      ];
+      socket.setTimeout(5000, () => {
+        socket.destroy();
+        reject(new Error(`no complete answer: ${raw}`));
+      });
+      socket.on('data', (chunk: Buffer) => {
+        raw += chunk.toString('latin1');
+        if (!sent && raw.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+          sent = true;
+          socket.write(body);
+        }
+      });
+      socket.on('close', () => resolve(raw));
+      socket.on('error', reject);
+      socket.write(`${head.join('\r\n')}\r\n\r\n`);
+    });
+  }
+
+  async function serve(withHelper: boolean) {
+    const { app } = createApp(express, {});
+    const server = createServer(app);
+    if (withHelper) handleExpectContinue(server, '/webhook');
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+
+  const body = JSON.stringify(textEvent());
+  const wrong = { UserName: USER, Authorization: 'wrong' };
+  const right = { UserName: USER, Authorization: AUTH };
+
+  test('by default Node invites the body before the credentials are checked (why the helper exists)', async () => {
+    const { server, port } = await serve(false);
+    try {
+      expect(await exchange(port, '/webhook', wrong, body)).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 401 /);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('with handleExpectContinue: wrong credentials get the 401 at once, no invitation', async () => {
+    const { server, port } = await serve(true);
+    try {
+      expect(await exchange(port, '/webhook', wrong, body)).toMatch(/^HTTP\/1\.1 401 /);
+      // The declared size is checked before the invitation too.
+      const big = await exchange(port, '/webhook', right, 'x'.repeat(2 * 1024 * 1024));
+      expect(big).toMatch(/^HTTP\/1\.1 413 /);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('with handleExpectContinue: right credentials get "100 Continue", then the 200', async () => {
+    const { server, port } = await serve(true);
+    try {
+      const raw = await exchange(port, '/webhook', right, body);
+      expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+      expect(raw).toContain('{"received":true}');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('with handleExpectContinue: other paths are invited at once, as Node does', async () => {
+    const { server, port } = await serve(true);
+    try {
+      expect(await exchange(port, '/elsewhere', right, body)).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 404 /);
+    } finally {
+      server.close();
+    }
   });
 });
