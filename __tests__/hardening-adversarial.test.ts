@@ -3,6 +3,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import request from 'supertest';
 import {
   handleExpectContinue,
@@ -421,6 +422,21 @@ describe.each(expressVersions)('%s', (_name, express) => {
   });
 });
 
+describe.each(expressVersions)('a queue that answers hostile values (%s)', (_name, express) => {
+  test.each(cases)('enqueue %s: 200 only for queued or duplicate, else 503 queue_unavailable', async (_case, misbehave) => {
+    const errors: string[] = [];
+    const { app } = createApp(express, {
+      queueTimeoutMs: 200,
+      queue: { enqueue: misbehave as never },
+      onError: (error) => errors.push(error.code),
+    });
+    const res = await request(app).post('/webhook').set(credentials).send(textEvent()).timeout(5000);
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('queue_unavailable');
+    expect(errors).toEqual(['queue_unavailable']);
+  });
+});
+
 describe('a 0.94 MB payload that fails every check', () => {
   test('400 with the first 20 problems, each a real one', async () => {
     const event = textEvent();
@@ -545,6 +561,18 @@ describeWithRedis('with a real Redis', () => {
   describe.each(expressVersions)('%s', (_name, express) => {
     hookRows(() => ({ express, store }));
     keyRows(() => ({ express, store }));
+  });
+
+  test('node-redis too: ids with lone surrogates are distinct keys', async () => {
+    const nodeRedis = createClient({ url: redis.url });
+    await nodeRedis.connect();
+    try {
+      const s = new RedisStore({ client: nodeRedis, prefix: 'node-redis:' });
+      for (const id of ['evt-\ud800', 'evt-\udc00', 'evt-\ufffd']) expect((await s.claim(id, 10_000)).status).toBe('claimed');
+      for (const id of ['evt-\ud800', 'evt-\udc00', 'evt-\ufffd']) expect((await s.claim(id, 10_000)).status).toBe('in-progress');
+    } finally {
+      nodeRedis.destroy();
+    }
   });
 
   test('ids with lone surrogates are stored under distinct keys; well-formed ids as before', async () => {
