@@ -124,17 +124,23 @@ export class Receiver<Req> {
     if (typeof allowed === 'boolean') return allowed ? this.afterGate(request) : request.respond(this.forbidden());
     // An async gate (a rate limiter in Redis…): awaited, bounded like a handler.
     const { handlerTimeoutMs } = this.config;
-    withTimeout(allowed, handlerTimeoutMs, () => new Error(`allowRequest did not answer within ${handlerTimeoutMs} ms`)).then(
-      (answer) => {
-        if (answer === true) return this.afterGate(request);
-        if (answer !== false) this.gateFailed(undefined, request.req, `resolved to ${describeThrown(answer)}, not true or false`);
-        request.respond(this.forbidden());
-      },
-      (error: unknown) => {
-        this.gateFailed(error, request.req, 'rejected');
-        request.respond(this.forbidden());
-      },
-    );
+    withTimeout(allowed, handlerTimeoutMs, () => new Error(`allowRequest did not answer within ${handlerTimeoutMs} ms`))
+      .then(
+        (answer) => {
+          if (answer === true) return this.afterGate(request);
+          if (answer !== false)
+            this.gateFailed(undefined, request.req, `resolved to ${describeThrown(answer)}, not true or false`);
+          request.respond(this.forbidden());
+        },
+        (error: unknown) => {
+          this.gateFailed(error, request.req, 'rejected');
+          request.respond(this.forbidden());
+        },
+      )
+      // Unreachable by design, as in the body callback below: a bug answers 500, never an unhandled rejection.
+      .then(undefined, (bug: unknown) => {
+        request.respond(this.internalError(bug, request.req));
+      });
   }
 
   /** Credentials, content type, declared size, then the body. */
