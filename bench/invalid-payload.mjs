@@ -40,6 +40,15 @@ function payload(item) {
   return JSON.stringify(event);
 }
 
+/** The same message with as many cards as fit, each with `perCard` zeros for phones. */
+function cards(perCard) {
+  const event = JSON.parse(payload(0));
+  const card = { phones: new Array(perCard).fill(0) };
+  const count = Math.floor((LIMIT * 0.94) / (JSON.stringify(card).length + 1));
+  event.body.contacts = new Array(count).fill(card);
+  return JSON.stringify(event);
+}
+
 const dispatch = createEventDispatcher({ on: { whatsapp_mo_message_received: () => undefined } });
 const ROUNDS = 15;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -73,4 +82,5 @@ async function measure(label, text) {
 }
 
 await measure('invalid: 0 where an object belongs', payload(0));
+await measure('invalid: cards of 999 failing phones each', cards(999));
 await measure('valid, for scale: {} in the same list', payload({}));
