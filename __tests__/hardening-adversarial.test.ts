@@ -14,6 +14,7 @@ import {
   type InnopaasWebhookOptions,
 } from '../lib';
 import { AUTH, createApp, credentials, expressVersions, textEvent, USER, type ExpressFactory } from './helpers/app';
+import { describeThrown } from '../lib/core/errors';
 import { describeWithRedis, startRedisServer, type RedisServer } from './helpers/redis-server';
 
 /**
@@ -504,6 +505,12 @@ describe('no secret, no forged line', () => {
     }
     expect(message).toMatch(/a URL\? the store takes a client/);
     expect(message).not.toMatch(/S3cretPassw0rd|cache\.internal/);
+  });
+
+  test('a value cut to fit a log line never ends in half an emoji, and lone surrogates are escaped', () => {
+    const cut = describeThrown(`${'a'.repeat(198)}\u{1F600}b`);
+    expect(cut).toBe(`${'a'.repeat(198)}…`);
+    expect(describeThrown('evt-\ud800')).toBe('evt-\\ud800');
   });
 
   test('DEBUG lines escape what the sender controls: ids, unknown types, problem paths', async () => {

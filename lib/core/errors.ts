@@ -152,7 +152,10 @@ const UNSAFE_IN_LOGS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cs}/gu;
  */
 export function escapeText(text: string, max = 200): string {
   const escaped = text.replace(UNSAFE_IN_LOGS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+  if (escaped.length <= max) return escaped;
+  // Never cut between the two halves of an emoji: the line would end in a lone surrogate.
+  const end = (escaped.charCodeAt(max - 2) & 0xfc00) === 0xd800 ? max - 2 : max - 1;
+  return `${escaped.slice(0, end)}…`;
 }
 
 /** RFC 9457 problem details. Never contains credentials, headers or the payload. */
