@@ -44,6 +44,7 @@ function keyProblem(key: unknown): string | undefined {
 
 const IN_PROGRESS: DedupeClaim = Object.freeze({ status: 'in-progress' });
 const COMPLETED: DedupeClaim = Object.freeze({ status: 'completed' });
+
 /** Where a store failure goes (the middleware's `onError`), with the request it happened in. */
 type Report<Req> = (error: InnopaasWebhookError, req: Req, event: AnyEvent) => void;
 
