@@ -3,6 +3,11 @@ import { fixture, fixtures } from './fixtures';
 
 // docs/events.md#timestamps: the parsed dates sit beside the original strings without changing what the event serialises to.
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) for (const member of Object.values(value)) deepFreeze(member);
+  return Object.freeze(value);
+}
+
 describe('decorateDates', () => {
   it('adds eventDate to every event, parsed from eventTime', () => {
     for (const name of Object.keys(fixtures)) {
@@ -57,11 +62,25 @@ describe('decorateDates', () => {
     expect(event.eventDate).toBe(first);
   });
 
-  it('leaves a key InnoPaaS itself sends alone', () => {
+  it('replaces a payload key of the same name: the date is always parsed by the middleware', () => {
     const event = fixture('mo-text');
+    (event as unknown as Record<string, unknown>).eventDate = '2000-01-01T00:00:00Z';
     event.body.sendDate = 'as sent';
     decorateDates(event);
-    expect(event.body.sendDate).toBe('as sent');
+    expect((event as unknown as Record<string, unknown>).eventDate).toEqual(new Date('2023-02-22T12:00:00.000Z'));
+    expect(event.body.sendDate).toBeInstanceOf(Date);
+    // Not enumerable, like every date the middleware adds: the JSON shows no date at all.
+    expect(JSON.parse(JSON.stringify(event))).not.toHaveProperty('eventDate');
+    expect(JSON.parse(JSON.stringify(event)).body).not.toHaveProperty('sendDate');
+  });
+
+  it('dates a frozen event on a copy, the payload left as it was', () => {
+    const frozen = deepFreeze({ ...fixture('status-delivered'), eventDate: 'not a date' });
+    const dated = decorateDates(frozen) as unknown as MessageStatusEvent;
+    expect(dated.eventDate).toEqual(new Date('2023-02-22T12:00:00.000Z'));
+    expect(dated.body.conversation?.expireDate).toEqual(new Date('2023-02-23T12:00:00.000Z'));
+    expect(JSON.stringify(dated)).toBe(JSON.stringify(fixtures['status-delivered']));
+    expect(frozen.eventDate).toBe('not a date');
   });
 
   it('adds nothing to bodies of other events, nor to a status without a conversation', () => {

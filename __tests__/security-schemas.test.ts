@@ -1,4 +1,5 @@
 import { bodySchemas, envelopeSchema, EVENT_TYPES, eventSchema } from '../lib';
+import { validatorSchemas } from '../lib/validation/schemas';
 
 /**
  * Regular expressions in the schemas run on strings an unauthenticated-looking payload chooses (after
@@ -117,5 +118,53 @@ describe('regular expressions in the published schemas are bounded', () => {
 
   test('the envelope has no unsafe pattern', () => {
     expect(audit(envelopeSchema).findings).toEqual([]);
+  });
+});
+
+/**
+ * A validator stops at MAX_FAILED_CHECKS failed checks (lib/validation/runtime.ts). That is only sound if
+ * no schema can fail that many checks inside an `anyOf` branch and still pass through a later one: a
+ * branch that checks nested values must have a JSON type that no sibling lacks or shares, so that a value
+ * of its type fails every other branch too. `oneOf`, `not` and `if` also discard the failures of a
+ * sub-schema, so they must not appear in what the validators compile.
+ */
+describe('every anyOf fails shallowly before a sibling can pass (the validators stop at MAX_FAILED_CHECKS)', () => {
+  const isDeep = (branch: Record<string, unknown>): boolean =>
+    ['items', 'prefixItems', 'additionalProperties', 'patternProperties', 'allOf', 'anyOf', 'oneOf', 'if', 'not'].some(
+      (key) => branch[key] !== undefined && branch[key] !== true,
+    ) || Object.values((branch.properties ?? {}) as Record<string, unknown>).some((member) => member !== true);
+
+  function check(schema: unknown, path: string, problems: string[]): void {
+    if (Array.isArray(schema)) return schema.forEach((item, i) => check(item, `${path}/${i}`, problems));
+    if (typeof schema !== 'object' || schema === null) return;
+    const node = schema as Record<string, unknown>;
+    for (const keyword of ['oneOf', 'not', 'if']) if (node[keyword] !== undefined) problems.push(`${path}: ${keyword}`);
+    if (Array.isArray(node.anyOf)) {
+      const branches = node.anyOf as Record<string, unknown>[];
+      branches.forEach((branch, i) => {
+        if (!isDeep(branch)) return;
+        const siblings = branches.filter((_, j) => j !== i);
+        if (
+          typeof branch.type !== 'string' ||
+          siblings.some((other) => typeof other.type !== 'string' || other.type === branch.type)
+        )
+          problems.push(`${path}/anyOf/${i}: checks nested values but shares its type with a sibling`);
+      });
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (!['examples', 'enum', 'const', 'default'].includes(key)) check(value, `${path}/${key}`, problems);
+    }
+  }
+
+  test.each(Object.entries(validatorSchemas()))('%s', (_name, schema) => {
+    const problems: string[] = [];
+    check(schema, '#', problems);
+    expect(problems).toEqual([]);
+  });
+
+  test('the check itself flags a deep branch beside a branch that can pass', () => {
+    const problems: string[] = [];
+    check({ anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { required: ['b'] }] }, '#', problems);
+    expect(problems).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 export { innopaasWebhook } from './adapters/node';
 export type { InnopaasWebhookMiddleware, NextFunction } from './adapters/node';
+export { handleExpectContinue } from './adapters/expect-continue';
 export type {
   DedupeOptions,
   ErrorContext,

@@ -82,6 +82,12 @@ innopaasWebhook({
 // @ts-expect-error `ack` takes 'after-handlers' or 'immediately'
 innopaasWebhook({ insecureNoAuth: true, ack: 'later' });
 
+// allowRequest may be sync or async; a dedupe key is a string, never a promise.
+innopaasWebhook({ insecureNoAuth: true, allowRequest: (req) => req.socket.remoteAddress === '10.0.0.1' });
+innopaasWebhook({ insecureNoAuth: true, allowRequest: async (req) => Promise.resolve(req.method === 'POST') });
+// @ts-expect-error a key is computed synchronously
+innopaasWebhook({ insecureNoAuth: true, dedupe: { key: async (event) => Promise.resolve(event.id) } });
+
 // Handlers typed apart from the options, then passed in.
 const handlers: EventHandlers = { chat_mo_message_notify: (event) => void event.body.context };
 innopaasWebhook({

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import { type BodyCallback, readNodeBody } from '../stages/body';
+import { sendDeferredContinue } from './expect-continue';
 import { describeConfig, parseOptions } from '../core/options';
 import { type Outcome, problemOutcome, RECEIVED, type RespondOutcome } from '../core/outcome';
 import type { InnopaasEvent, UnknownEvent } from '../events';
@@ -73,6 +74,8 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
   }
 
   readBody(done: BodyCallback): void {
+    // Every check made before the body has passed: now the client may send it (handleExpectContinue).
+    sendDeferredContinue(this.req, this.res);
     readNodeBody(this.req, this.headers, this.limit, this.bodyTimeoutMs, done);
   }
 

@@ -100,7 +100,7 @@ export class Dispatcher {
     const ms = this.config.handlerTimeoutMs;
     return withTimeout(result as PromiseLike<unknown>, ms, () => {
       const timeout = new InnopaasWebhookError('handler_timeout', {
-        detail: `The ${event.type} handler ran longer than ${ms} ms.`,
+        detail: `The ${describeThrown(event.type)} handler ran longer than ${ms} ms.`,
       });
       run.abort(timeout);
       return timeout;
@@ -120,7 +120,7 @@ function handlerFailure(error: unknown, event: AnyEvent, redact = (text: string)
   // The cause's message is in ours, so that `console.error(err.message)` says what went wrong; a 5xx
   // answer never shows it to the sender.
   return new InnopaasWebhookError('handler_failed', {
-    detail: `The ${event.type} handler failed: ${redact(describeThrown(error))}`,
+    detail: `The ${describeThrown(event.type)} handler failed: ${redact(describeThrown(error))}`,
     cause: error,
   });
 }

@@ -66,6 +66,8 @@ export interface InnopaasWebhookErrorOptions {
   detail?: string;
   cause?: unknown;
   problems?: ValidationProblem[];
+  /** Headers the answer carries (`Allow` of a 405). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -77,6 +79,11 @@ export class InnopaasWebhookError extends Error {
   readonly code: ProblemCode;
   readonly expose: boolean;
   readonly problems: ValidationProblem[] | undefined;
+  /**
+   * Headers the answer carries (`Allow` of a 405). Express's default error handler sets them too when
+   * the error is forwarded with `forwardErrors: 'all'`.
+   */
+  readonly headers: Readonly<Record<string, string>> | undefined;
   /** Lets {@link isInnopaasWebhookError} recognise instances from another copy of the package. */
   readonly isInnopaasWebhookError = true;
 
@@ -87,6 +94,11 @@ export class InnopaasWebhookError extends Error {
     this.status = PROBLEM_STATUS[code];
     this.expose = this.status < 500;
     this.problems = options.problems;
+    this.headers = options.headers;
+    // A 4xx is an answer to the sender, not a fault of this process: its stack would only show the
+    // middleware's own frames. Express's default error handler prints `stack` (outside production)
+    // and logs it, so a forwarded 401 would become an HTML stack trace and a log entry per request.
+    if (this.expose) this.stack = `${this.name}: ${this.message}`;
   }
 
   get title(): string {
@@ -127,10 +139,23 @@ export function describeThrown(value: unknown): string {
   } catch {
     text = 'an unreadable value';
   }
-  // Control characters would let a message forge lines in a log.
-  // eslint-disable-next-line no-control-regex
-  text = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+  return escapeText(text, 200);
+}
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_LOGS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cs}/gu;
+
+/**
+ * `text` fit for one log line: control characters (newlines, terminal escape sequences) and lone
+ * surrogates written as `\uXXXX`, so that what a sender controls cannot forge lines or recolour a
+ * terminal; cut to `max` characters.
+ */
+export function escapeText(text: string, max = 200): string {
+  const escaped = text.replace(UNSAFE_IN_LOGS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped.length <= max) return escaped;
+  // Never cut between the two halves of an emoji: the line would end in a lone surrogate.
+  const end = (escaped.charCodeAt(max - 2) & 0xfc00) === 0xd800 ? max - 2 : max - 1;
+  return `${escaped.slice(0, end)}…`;
 }
 
 /** RFC 9457 problem details. Never contains credentials, headers or the payload. */

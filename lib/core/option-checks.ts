@@ -78,6 +78,13 @@ export function optionalFunction(name: string, value: unknown): void {
     fail(name, `must be a function (got ${show(value)})`, 'Pass a function or leave it out.');
 }
 
+/** A function that must answer synchronously: an `async function` is refused with `fix`. */
+export function optionalSyncFunction(name: string, value: unknown, fix: string): void {
+  optionalFunction(name, value);
+  const kind = (value as { constructor?: { name?: unknown } } | undefined)?.constructor?.name;
+  if (kind === 'AsyncFunction' || kind === 'AsyncGeneratorFunction') fail(name, 'must not be an async function', fix);
+}
+
 export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T))

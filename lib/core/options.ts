@@ -1,10 +1,20 @@
 import bytes from 'bytes';
 import type { Credentials } from '../stages/credentials';
+import { defaultDedupeKey } from '../delivery/deduper';
 import { MemoryStore } from '../delivery/memory-store';
 import type { EventQueue } from '../delivery/queue';
 import type { DedupeStore } from '../delivery/types';
 import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from '../events';
-import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
+import {
+  closest,
+  fail,
+  oneOf,
+  optionalFunction,
+  optionalSyncFunction,
+  positiveMs,
+  rejectUnknownKeys,
+  show,
+} from './option-checks';
 import { checkTimeZone } from '../events/time';
 import type { InnopaasWebhookOptions } from './types';
 
@@ -218,12 +228,16 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedup
       );
     }
   }
-  optionalFunction('dedupe.key', given.key);
+  optionalSyncFunction(
+    'dedupe.key',
+    given.key,
+    'The key is needed before anything is awaited: compute it from the event, e.g. `(event) => event.body.wamid`.',
+  );
   return {
     store,
     ttlMs,
     claimTtlMs,
-    key: given.key ?? ((event) => event.id),
+    key: given.key ?? defaultDedupeKey,
     failOpen: oneOf('dedupe.failMode', given.failMode, ['closed', 'open'], 'closed') === 'open',
     timeoutMs: positiveMs('dedupe.timeoutMs', given.timeoutMs, 2000) as number,
   };

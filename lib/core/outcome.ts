@@ -38,12 +38,12 @@ export const INVALID_ACKNOWLEDGED: RespondOutcome = {
 export const NEXT: Outcome = { kind: 'next' };
 
 /** The RFC 9457 answer of an error. */
-export function problemOutcome(error: InnopaasWebhookError, headers?: Record<string, string>): RespondOutcome {
+export function problemOutcome(error: InnopaasWebhookError): RespondOutcome {
   return {
     kind: 'respond',
     status: error.status,
     contentType: PROBLEM_TYPE,
     body: JSON.stringify(toProblemDetails(error)),
-    headers,
+    headers: error.headers,
   };
 }

@@ -6,7 +6,7 @@ import { type DedupeClaim, Deduper } from '../delivery/deduper';
 import type { EnqueueResult } from '../delivery/queue';
 import { isThenable, withTimeout } from './async';
 import { type AnyEvent, type AnyHandler, Dispatcher, type HandlerOutcome, HandlerRun } from './dispatch';
-import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from './errors';
+import { describeThrown, escapeText, InnopaasWebhookError, isInnopaasWebhookError, type ValidationProblem } from './errors';
 import type { ResolvedConfig } from './options';
 import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, NEXT, type Outcome, problemOutcome, RECEIVED } from './outcome';
 
@@ -117,6 +117,34 @@ export class Receiver<Req> {
 
   /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
   handle(request: ReceiverRequest<Req>): void {
+    const early = this.checkMethod(request);
+    if (early) return request.respond(early);
+    if (!this.config.allowRequest) return this.afterGate(request);
+    const allowed = this.runGate(request.req);
+    if (typeof allowed === 'boolean') return allowed ? this.afterGate(request) : request.respond(this.forbidden());
+    // An async gate (a rate limiter in Redis…): awaited, bounded like a handler.
+    const { handlerTimeoutMs } = this.config;
+    withTimeout(allowed, handlerTimeoutMs, () => new Error(`allowRequest did not answer within ${handlerTimeoutMs} ms`))
+      .then(
+        (answer) => {
+          if (answer === true) return this.afterGate(request);
+          if (answer !== false)
+            this.gateFailed(undefined, request.req, `resolved to ${describeThrown(answer)}, not true or false`);
+          request.respond(this.forbidden());
+        },
+        (error: unknown) => {
+          this.gateFailed(error, request.req, 'rejected');
+          request.respond(this.forbidden());
+        },
+      )
+      // Unreachable by design, as in the body callback below: a bug answers 500, never an unhandled rejection.
+      .then(undefined, (bug: unknown) => {
+        request.respond(this.internalError(bug, request.req));
+      });
+  }
+
+  /** Credentials, content type, declared size, then the body. */
+  private afterGate(request: ReceiverRequest<Req>): void {
     const early = this.checkRequest(request);
     if (early) return request.respond(early);
     request.readBody((error, input) => {
@@ -130,22 +158,31 @@ export class Receiver<Req> {
     });
   }
 
-  /** Method, gate, credentials, content type and declared size: all decided before the body is read. */
-  private checkRequest(request: ReceiverRequest<Req>): Outcome | undefined {
+  private checkMethod(request: ReceiverRequest<Req>): Outcome | undefined {
     const { config } = this;
     if (!config.methods.has(request.method)) {
       if (log.enabled) log('405 %s: method not allowed', describeThrown(request.method));
-      return this.reject(new InnopaasWebhookError('method_not_allowed', { detail: `Use ${config.allowHeader}.` }), {
-        Allow: config.allowHeader,
-      });
+      return this.reject(
+        new InnopaasWebhookError('method_not_allowed', {
+          detail: `Use ${config.allowHeader}.`,
+          headers: { Allow: config.allowHeader },
+        }),
+      );
     }
     if (this.closing) {
       return this.reject(new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down; retry later.' }));
     }
-    if (config.allowRequest && !this.runGate(request.req)) {
-      log('403: allowRequest refused the request');
-      return this.reject(new InnopaasWebhookError('forbidden'));
-    }
+    return undefined;
+  }
+
+  private forbidden(): Outcome {
+    log('403: allowRequest refused the request');
+    return this.reject(new InnopaasWebhookError('forbidden'));
+  }
+
+  /** Credentials, content type and declared size: all decided before the body is read. */
+  private checkRequest(request: ReceiverRequest<Req>): Outcome | undefined {
+    const { config } = this;
     if (
       this.checkCredentials &&
       !this.checkCredentials(request.headerValues('username'), request.headerValues('authorization'))
@@ -191,7 +228,8 @@ export class Receiver<Req> {
       return this.rejectInvalid(error, payload, request);
     }
     const { event } = delivery;
-    if (log.enabled) log('event %s id=%s%s', event.type, describeThrown(event.id), delivery.known ? '' : ' (unknown type)');
+    if (log.enabled)
+      log('event %s id=%s%s', describeThrown(event.type), describeThrown(event.id), delivery.known ? '' : ' (unknown type)');
     request.attachEvent(event);
 
     if (this.config.queue) return this.enqueue(delivery);
@@ -212,8 +250,8 @@ export class Receiver<Req> {
   private checkAge(event: AnyEvent): void {
     const maxAge = this.config.maxEventAgeMs;
     if (maxAge === undefined) return;
-    const date = event.eventDate;
-    if (!date || Date.now() - date.getTime() > maxAge) {
+    const date: unknown = event.eventDate;
+    if (!(date instanceof Date) || !(Date.now() - date.getTime() <= maxAge)) {
       throw new InnopaasWebhookError('event_too_old', {
         detail: `eventTime is missing, unreadable or older than ${maxAge} ms.`,
       });
@@ -326,8 +364,8 @@ export class Receiver<Req> {
   private settle(failure: HandlerOutcome, delivery: Delivery<Req>): void | Promise<void> {
     const { event } = delivery;
     if (log.enabled) {
-      if (failure) log('handler %s id=%s failed: %s', event.type, describeThrown(event.id), failure.message);
-      else log('handler %s id=%s resolved', event.type, describeThrown(event.id));
+      if (failure) log('handler %s id=%s failed: %s', describeThrown(event.type), describeThrown(event.id), failure.message);
+      else log('handler %s id=%s resolved', describeThrown(event.type), describeThrown(event.id));
     }
     const { key, token } = delivery;
     if (!this.deduper || key === undefined || token === undefined) return this.answer(failure, delivery);
@@ -366,7 +404,7 @@ export class Receiver<Req> {
 
   private rejectInvalid(error: unknown, payload: unknown, request: ReceiverRequest<Req>): void {
     if (!isInnopaasWebhookError(error)) return request.respond(this.internalError(error, request.req));
-    if (log.enabled) log('%d %s: %o', error.status, error.code, error.problems ?? []);
+    if (log.enabled) log('%d %s: %s', error.status, error.code, describeProblems(error.problems));
     const answer = () => {
       request.respond(this.config.acknowledgeInvalid ? INVALID_ACKNOWLEDGED : this.reject(error));
     };
@@ -402,20 +440,30 @@ export class Receiver<Req> {
   }
 
   /** Turns an error into the answer, or into `next(err)` when the app asked for it. */
-  private reject(error: InnopaasWebhookError, headers?: Record<string, string>): Outcome {
+  private reject(error: InnopaasWebhookError): Outcome {
     const forward = this.config.forwardErrors;
     const fromHandler = error.code === 'handler_failed' || error.code === 'handler_timeout';
     if (forward === 'all' || (forward === 'handler' && fromHandler)) return { kind: 'next', error };
-    return problemOutcome(error, headers);
+    return problemOutcome(error);
   }
 
-  private runGate(req: Req): boolean {
+  /** `true` or `false`, or a thenable to wait for; anything else, or a throw, refuses the request. */
+  private runGate(req: Req): boolean | PromiseLike<unknown> {
+    let answer: unknown;
     try {
-      return this.config.allowRequest?.(req) === true;
+      answer = (this.config.allowRequest as NonNullable<ResolvedConfig<Req>['allowRequest']>)(req);
+      if (typeof answer === 'boolean') return answer;
+      if (isThenable(answer)) return answer;
     } catch (error) {
-      this.report(new InnopaasWebhookError('internal_error', { detail: 'allowRequest threw.', cause: error }), req);
+      this.gateFailed(error, req, 'threw');
       return false;
     }
+    this.gateFailed(undefined, req, `returned ${describeThrown(answer)}, not true or false`);
+    return false;
+  }
+
+  private gateFailed(cause: unknown, req: Req, what: string): void {
+    this.report(new InnopaasWebhookError('internal_error', { detail: `allowRequest ${what}.`, cause }), req);
   }
 
   /** Runs a hook whose result nobody waits for: a throw or a rejection is reported, never lost. */
@@ -449,6 +497,12 @@ export class Receiver<Req> {
       failed(hookError);
     }
   }
+}
+
+/** The problems of a 400 for a DEBUG line: paths and messages name the payload's keys, so escaped. */
+function describeProblems(problems: readonly ValidationProblem[] | undefined): string {
+  if (!problems || problems.length === 0) return '(none)';
+  return problems.map((problem) => `${escapeText(problem.path, 120)} ${escapeText(problem.message, 120)}`).join('; ');
 }
 
 function redactAll(text: string, secrets: readonly string[]): string {

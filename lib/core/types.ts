@@ -61,7 +61,12 @@ export interface DedupeOptions {
   claimTtlMs?: number;
   /** Entries of the default in-memory store. Defaults to 100,000. Ignored when `store` is given. */
   maxEntries?: number;
-  /** The dedupe key of an event. Defaults to the envelope `id`. */
+  /**
+   * The dedupe key of an event: synchronous (an `async` function is refused at creation), a non-empty
+   * string. A key that is not one, or is `'undefined'`, `'null'`, `'NaN'` or `'[object …]'` (what a bug
+   * makes of a missing value), answers 503 `dedupe_unavailable` and is reported to `onError`: nothing is
+   * claimed, and the sender retries. Defaults to the envelope `id`.
+   */
   key?: (event: InnopaasEvent | UnknownEvent) => string;
   /**
    * What to do when the store fails or exceeds `timeoutMs`: `'closed'` answers 503 (InnoPaaS retries
@@ -134,6 +139,9 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   timeZone?: string;
   /** Reject events whose `eventTime` is older than this (replay protection). Defaults to none. */
   maxEventAgeMs?: number;
-  /** Extra gate run before the credentials, e.g. an IP allow-list; `false` answers 403. Defaults to none. */
-  allowRequest?: (req: Req) => boolean;
+  /**
+   * Extra gate run before the credentials, e.g. an IP allow-list: `true` lets the request on, anything
+   * else (or a throw) answers 403. It may be async (awaited, bounded by `handlerTimeoutMs`). Defaults to none.
+   */
+  allowRequest?: (req: Req) => boolean | PromiseLike<boolean>;
 }

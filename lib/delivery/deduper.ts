@@ -14,6 +14,37 @@ export type DedupeClaim =
   | { readonly status: 'unavailable'; readonly error: InnopaasWebhookError };
 
 type AnyEvent = InnopaasEvent | UnknownEvent;
+
+/** The default dedupe key: the envelope `id`, a non-empty string by its schema. */
+export const defaultDedupeKey = (event: AnyEvent): string => event.id;
+
+/**
+ * What a key function returns when it has a bug: `String(undefined)`, `${obj}`, `String(promise)`,
+ * `String(NaN)`. Taken as keys, they would make every event a duplicate of the first.
+ */
+const BUG_KEY = /^(?:undefined|null|NaN|\[object [^\]]*\])$/;
+
+/** Why a key returned by `dedupe.key` cannot be used, or undefined when it can. */
+function keyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string') {
+    let thenable = false;
+    try {
+      thenable = isThenable(key);
+    } catch {
+      // A value whose `then` cannot be read is no key either.
+    }
+    return thenable
+      ? 'returned a promise: the key must be computed synchronously'
+      : `returned ${describeThrown(key)} (${key === null ? 'null' : typeof key}), not a string`;
+  }
+  if (key.trim() === '') return 'returned an empty or blank string';
+  if (BUG_KEY.test(key)) return `returned ${JSON.stringify(key)}, the string of a missing or non-string value`;
+  return undefined;
+}
+
+const IN_PROGRESS: DedupeClaim = Object.freeze({ status: 'in-progress' });
+const COMPLETED: DedupeClaim = Object.freeze({ status: 'completed' });
+
 /** Where a store failure goes (the middleware's `onError`), with the request it happened in. */
 type Report<Req> = (error: InnopaasWebhookError, req: Req, event: AnyEvent) => void;
 
@@ -29,23 +60,29 @@ export class Deduper<Req> {
 
   /** Synchronous when the store is (the memory store): no promise on the request path. */
   claim(event: AnyEvent, req: Req): DedupeClaim | Promise<DedupeClaim> {
-    let key: string;
+    const { key: keyOf, store, claimTtlMs } = this.options;
+    let key: unknown;
     try {
-      key = this.options.key(event);
+      key = keyOf(event);
     } catch (error) {
-      return this.unavailable('dedupe.key() threw', error, req, event);
+      return this.keyFailed(`threw ${describeThrown(error)}`, undefined, req, event, error);
     }
+    // The default key is the schema-checked `id`; a custom one is checked before it reaches a store.
+    const problem = keyOf === defaultDedupeKey ? undefined : keyProblem(key);
+    if (problem) return this.keyFailed(problem, key, req, event);
     let pending: ClaimResult | PromiseLike<ClaimResult>;
+    let thenable: boolean;
     try {
-      pending = this.options.store.claim(key, this.options.claimTtlMs);
+      pending = store.claim(key as string, claimTtlMs);
+      thenable = isThenable(pending);
     } catch (error) {
       return this.unavailable('the dedupe store failed to claim', error, req, event);
     }
-    if (!isThenable(pending)) return this.toClaim(pending, key, req, event);
-    return this.bounded(pending, 'claim', (late) => {
-      this.releaseLate(late, key);
+    if (!thenable) return this.toClaim(pending, key as string, req, event);
+    return this.bounded(pending as PromiseLike<ClaimResult>, 'claim', (late) => {
+      this.releaseLate(late, key as string);
     }).then(
-      (result) => this.toClaim(result, key, req, event),
+      (result) => this.toClaim(result, key as string, req, event),
       (error: unknown) => this.unavailable('the dedupe store failed to claim', error, req, event),
     );
   }
@@ -76,14 +113,16 @@ export class Deduper<Req> {
     if (key === undefined || token === undefined || typeof store.extend !== 'function') return undefined;
     const timer = setInterval(() => {
       let pending: unknown;
+      let thenable: boolean;
       try {
         pending = store.extend?.(key, token, claimTtlMs);
+        thenable = isThenable(pending);
       } catch (error) {
         this.settleFailed('extend', error, req, event);
         return;
       }
-      if (isThenable(pending)) {
-        this.bounded(pending, 'extend').then(undefined, (error: unknown) => {
+      if (thenable) {
+        this.bounded(pending as PromiseLike<unknown>, 'extend').then(undefined, (error: unknown) => {
           this.settleFailed('extend', error, req, event);
         });
       }
@@ -92,12 +131,24 @@ export class Deduper<Req> {
     return timer;
   }
 
-  private toClaim(result: ClaimResult, key: string, req: Req, event: AnyEvent): DedupeClaim {
-    const status = (result as ClaimResult | null | undefined)?.status;
-    if (status === 'claimed') return { status: 'claimed', key, token: (result as { token: string }).token };
-    if (status === 'completed' || status === 'in-progress') return result as DedupeClaim;
+  /** The store's answer, read once and checked: anything but the three documented shapes is a failure. */
+  private toClaim(result: unknown, key: string, req: Req, event: AnyEvent): DedupeClaim {
+    let status: unknown;
+    let token: unknown;
+    try {
+      ({ status, token } = result as { status?: unknown; token?: unknown });
+    } catch (error) {
+      return this.unavailable('the dedupe store answered a claim with an unreadable value', error, req, event);
+    }
+    if (status === 'claimed') {
+      if (typeof token === 'string' && token !== '') return { status: 'claimed', key, token };
+      // Without a token the claim can be neither completed nor released: it expires after claimTtlMs.
+      return this.unavailable('the dedupe store answered claimed without a token', undefined, req, event);
+    }
+    if (status === 'completed') return COMPLETED;
+    if (status === 'in-progress') return IN_PROGRESS;
     return this.unavailable(
-      'the dedupe store answered a claim with neither claimed, completed nor in-progress',
+      `the dedupe store answered a claim with ${describeThrown(status)}, not claimed, completed or in-progress`,
       undefined,
       req,
       event,
@@ -115,13 +166,15 @@ export class Deduper<Req> {
   private finish(operation: 'complete' | 'release', key: string, token: string, req: Req, event: AnyEvent): Promise<void> | void {
     const { store, ttlMs } = this.options;
     let pending: void | Promise<void>;
+    let thenable: boolean;
     try {
       pending = operation === 'complete' ? store.complete(key, token, ttlMs) : store.release(key, token);
+      thenable = isThenable(pending);
     } catch (error) {
       return this.settleFailed(operation, error, req, event);
     }
-    if (isThenable(pending))
-      return this.bounded(pending, operation).then(undefined, (error: unknown) =>
+    if (thenable)
+      return this.bounded(pending as Promise<void>, operation).then(undefined, (error: unknown) =>
         this.settleFailed(operation, error, req, event),
       );
   }
@@ -134,6 +187,23 @@ export class Deduper<Req> {
       req,
       event,
     );
+  }
+
+  /**
+   * A key that is no key is a bug in the app, not a store outage: it answers 503 whatever the fail
+   * mode (the sender retries; handling without dedupe would run every retry), and claims nothing.
+   */
+  private keyFailed(problem: string, key: unknown, req: Req, event: AnyEvent, cause?: unknown): DedupeClaim {
+    try {
+      // An async key's promise may reject later: it must not become an unhandled rejection.
+      if (isThenable(key)) Promise.resolve(key).then(undefined, () => undefined);
+    } catch {
+      // Unreadable: nothing to wait for.
+    }
+    const error = new InnopaasWebhookError('dedupe_unavailable', { detail: `dedupe.key() ${problem}; retry later.`, cause });
+    log('503 dedupe_unavailable: dedupe.key() %s', problem);
+    this.report(error, req, event);
+    return { status: 'unavailable', error };
   }
 
   private unavailable(detail: string, cause: unknown, req: Req, event: AnyEvent): DedupeClaim {

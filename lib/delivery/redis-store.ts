@@ -6,18 +6,18 @@ import type { ClaimResult, DedupeStore } from './types';
 
 /** A node-redis client (`createClient()` from `redis` or `@redis/client`, v4 or later). */
 export interface NodeRedisClientLike {
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: (string | Buffer)[]): Promise<unknown>;
 }
 
 /** A node-redis cluster (`createCluster()`): commands are routed by the key they name first. */
 export interface NodeRedisClusterLike {
-  sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>;
+  sendCommand(firstKey: string | Buffer, isReadonly: boolean, args: (string | Buffer)[]): Promise<unknown>;
   getSlotMaster(slot: number): unknown;
 }
 
 /** An ioredis client: `new Redis()` or `new Redis.Cluster()`. */
 export interface IoRedisClientLike {
-  call(command: string, ...args: string[]): Promise<unknown>;
+  call(command: string, ...args: (string | Buffer)[]): Promise<unknown>;
 }
 
 export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisClientLike;
@@ -35,8 +35,35 @@ export interface RedisStoreOptions {
   operationTimeoutMs?: number;
 }
 
+/** A key as Redis gets it (see {@link redisKey}). */
+type RedisKey = string | Buffer;
+
 /** Sends one raw command. `key` is the key it touches, which a cluster routes by. */
-type SendCommand = (key: string, args: string[]) => Promise<unknown>;
+type SendCommand = (key: RedisKey, args: RedisKey[]) => Promise<unknown>;
+
+const HAS_LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = /\p{Cs}/gu;
+
+/**
+ * The key Redis stores: the string itself when it is well-formed Unicode, as ever. A client encodes
+ * strings as UTF-8, which turns every lone surrogate into U+FFFD, so that the ids `evt-\ud800`,
+ * `evt-\udc00` and `evt-\ufffd` would share one key and two of them be answered as duplicates. Such a
+ * key goes as its WTF-8 bytes instead (a lone surrogate as its own three bytes): never valid UTF-8, so it
+ * cannot meet the key of any well-formed string, and distinct for every distinct string.
+ */
+function redisKey(key: string): RedisKey {
+  if (!HAS_LONE_SURROGATE.test(key)) return key;
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (const match of key.matchAll(LONE_SURROGATES)) {
+    parts.push(Buffer.from(key.slice(start, match.index), 'utf8'));
+    const unit = key.charCodeAt(match.index);
+    parts.push(Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]));
+    start = match.index + 1;
+  }
+  parts.push(Buffer.from(key.slice(start), 'utf8'));
+  return Buffer.concat(parts);
+}
 
 /** The value of a completed key. A token always holds a `.`, so it can never equal this. */
 const COMPLETED = 'completed';
@@ -99,18 +126,18 @@ export class RedisStore implements DedupeStore {
   }
 
   claim(key: string, claimTtlMs: number): Promise<ClaimResult> {
-    const redisKey = this.#prefix + key;
     return this.#withTimeout(
       'claim',
       async () => {
+        const stored = redisKey(this.#prefix + key);
         const px = toPx('claimTtlMs', claimTtlMs);
         tokenPrefix ??= `${randomBytes(12).toString('base64url')}.`;
         const token = tokenPrefix + (++tokenCounter).toString(36);
         // A second try covers the key vanishing (expired or released) between the SET and the GET.
         for (let attempt = 1; ; attempt++) {
-          const set = await this.#send(redisKey, ['SET', redisKey, token, 'NX', 'PX', px]);
+          const set = await this.#send(stored, ['SET', stored, token, 'NX', 'PX', px]);
           if (asString(set) === 'OK') return { status: 'claimed', token } as const;
-          const current = asString(await this.#send(redisKey, ['GET', redisKey]));
+          const current = asString(await this.#send(stored, ['GET', stored]));
           if (current === COMPLETED) return ALREADY_COMPLETED;
           if (current !== null || attempt === 2) return IN_PROGRESS;
         }
@@ -124,27 +151,27 @@ export class RedisStore implements DedupeStore {
 
   extend(key: string, token: string, claimTtlMs: number): Promise<void> {
     return this.#withTimeout('extend', () =>
-      this.#eval(EXTEND_SCRIPT, this.#prefix + key, [token, toPx('claimTtlMs', claimTtlMs)]),
+      this.#eval(EXTEND_SCRIPT, redisKey(this.#prefix + key), [token, toPx('claimTtlMs', claimTtlMs)]),
     );
   }
 
   complete(key: string, token: string, ttlMs: number): Promise<void> {
     return this.#withTimeout('complete', async () => {
-      await this.#eval(COMPLETE_SCRIPT, this.#prefix + key, [token, COMPLETED, toPx('ttlMs', ttlMs)]);
+      await this.#eval(COMPLETE_SCRIPT, redisKey(this.#prefix + key), [token, COMPLETED, toPx('ttlMs', ttlMs)]);
     });
   }
 
   release(key: string, token: string): Promise<void> {
-    return this.#withTimeout('release', () => this.#eval(RELEASE_SCRIPT, this.#prefix + key, [token]));
+    return this.#withTimeout('release', () => this.#eval(RELEASE_SCRIPT, redisKey(this.#prefix + key), [token]));
   }
 
   /** Runs a script by its SHA1, sending the source only when this server has not cached it yet. */
-  async #eval(lua: Script, redisKey: string, args: string[]): Promise<void> {
+  async #eval(lua: Script, key: RedisKey, args: string[]): Promise<void> {
     try {
-      await this.#send(redisKey, ['EVALSHA', lua.sha, '1', redisKey, ...args]);
+      await this.#send(key, ['EVALSHA', lua.sha, '1', key, ...args]);
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      await this.#send(redisKey, ['EVAL', lua.source, '1', redisKey, ...args]);
+      await this.#send(key, ['EVAL', lua.source, '1', key, ...args]);
     }
   }
 
@@ -201,7 +228,7 @@ function commandSender(client: unknown): SendCommand {
   const c = client as Partial<Record<'call' | 'sendCommand' | 'getSlotMaster', unknown>> | null | undefined;
   if (typeof c?.call === 'function') {
     const io = client as IoRedisClientLike;
-    return (_key, [command, ...args]) => io.call(command as string, ...args);
+    return (_key, [command, ...args]) => io.call(String(command), ...args);
   }
   if (typeof c?.sendCommand === 'function' && typeof c.getSlotMaster === 'function') {
     const cluster = client as NodeRedisClusterLike;
@@ -212,7 +239,8 @@ function commandSender(client: unknown): SendCommand {
     return (_key, args) => node.sendCommand(args);
   }
   throw new TypeError(
-    `RedisStore: option \`client\` must be an ioredis or node-redis client, got ${describe(client)}. ` +
+    `RedisStore: option \`client\` must be an ioredis or node-redis client, got ${describe(client)}` +
+      `${typeof client === 'string' ? ' (a URL? the store takes a client, not its address)' : ''}. ` +
       'Pass e.g. `new Redis(url)` (ioredis) or `await createClient({ url }).connect()` (redis).',
   );
 }
@@ -232,7 +260,8 @@ function toPx(name: string, ttlMs: number): string {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  // A string given as the client is often a connection URL with its password: never printed.
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
   if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);
   return `an object with keys [${Object.keys(value).slice(0, 8).join(', ')}]`;

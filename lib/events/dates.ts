@@ -10,7 +10,11 @@ type DateGetter = (this: Record<string, unknown>) => Date | undefined;
 function dateDescriptor(name: string, source: string, timeZone: string): PropertyDescriptor {
   const get: DateGetter = function getDate(this: Record<string, unknown>) {
     const value = parseInnopaasTime(this[source], timeZone);
-    Object.defineProperty(this, name, { value, configurable: true, enumerable: false, writable: false });
+    try {
+      Object.defineProperty(this, name, { value, configurable: true, enumerable: false, writable: false });
+    } catch {
+      // Frozen since (by a handler): the value is computed again on the next read.
+    }
     return value;
   };
   return Object.freeze({ configurable: true, enumerable: false, get });
@@ -18,12 +22,16 @@ function dateDescriptor(name: string, source: string, timeZone: string): Propert
 
 /**
  * Adds a non-enumerable, lazily computed, cached getter `name` parsing `object[source]`. Non-enumerable
- * so that `JSON.stringify`, spreads and `Object.keys` still show exactly what InnoPaaS sent. A key the
- * payload already has is left alone: it belongs to InnoPaaS.
+ * so that `JSON.stringify`, spreads and `Object.keys` show what InnoPaaS sent. The date is always the
+ * middleware's own: a payload key of the same name (no documented event has one) is replaced, so that
+ * a handler never gets the sender's string where its type says `Date`. Returns the object that carries
+ * the date: a shallow copy when `object` cannot take it (frozen or sealed by whoever passed it in).
  */
-function defineDate(object: object, name: string, descriptor: PropertyDescriptor): void {
-  if (Object.prototype.hasOwnProperty.call(object, name) || !Object.isExtensible(object)) return;
-  Object.defineProperty(object, name, descriptor);
+function defineDate<T extends object>(object: T, name: string, descriptor: PropertyDescriptor): T {
+  const own = Object.getOwnPropertyDescriptor(object, name);
+  const target = (own ? own.configurable : Object.isExtensible(object)) ? object : { ...object };
+  Object.defineProperty(target, name, descriptor);
+  return target;
 }
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
@@ -35,17 +43,43 @@ export function createDateDecorator(timeZone: string): Decorator {
   const eventDate = dateDescriptor('eventDate', 'eventTime', timeZone);
   const sendDate = dateDescriptor('sendDate', 'sendTime', timeZone);
   const expireDate = dateDescriptor('expireDate', 'expireAt', timeZone);
-  return function decorate<E extends { type: string; body: unknown }>(event: E) {
-    defineDate(event, 'eventDate', eventDate);
+  return function decorate<E extends { type: string; body: unknown }>(given: E) {
+    let event = defineDate(given, 'eventDate', eventDate);
     const { body } = event;
+    let dated: object | undefined;
     if (event.type === 'whatsapp_mo_message_received' && isObject(body)) {
-      defineDate(body, 'sendDate', sendDate);
+      dated = defineDate(body, 'sendDate', sendDate);
     } else if (event.type === 'whatsapp_message_status_updated' && isObject(body)) {
       const { conversation } = body as { conversation?: unknown };
-      if (isObject(conversation)) defineDate(conversation, 'expireDate', expireDate);
+      if (isObject(conversation)) {
+        const copy = defineDate(conversation, 'expireDate', expireDate);
+        if (copy !== conversation) dated = withMember(body, 'conversation', copy);
+      }
     }
+    if (dated !== undefined && dated !== body) event = withMember(event, 'body', dated);
     return event as E & { readonly eventDate: Date | undefined };
   };
+}
+
+/** `object` with `key` set to `value`: in place when it can be, else on a copy that keeps its dates. */
+function withMember<T extends object>(object: T, key: string, value: unknown): T {
+  try {
+    (object as Record<string, unknown>)[key] = value;
+    if ((object as Record<string, unknown>)[key] === value) return object;
+  } catch {
+    // Frozen (a strict-mode assignment throws): copied below.
+  }
+  return Object.defineProperties({ ...object, [key]: value }, pickDates(object));
+}
+
+/** The non-enumerable dates of `object`, which a spread leaves behind. */
+function pickDates(object: object): PropertyDescriptorMap {
+  const dates: PropertyDescriptorMap = {};
+  for (const name of ['eventDate', 'sendDate', 'expireDate']) {
+    const own = Object.getOwnPropertyDescriptor(object, name);
+    if (own && !own.enumerable) dates[name] = own;
+  }
+  return dates;
 }
 
 const decorators = new Map<string, Decorator>();

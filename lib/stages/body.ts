@@ -120,9 +120,27 @@ export function readNodeBody(
 
   const body = carrier.body;
   if (Buffer.isBuffer(body)) return done(null, { bytes: body });
-  if (typeof body === 'string') return done(null, { bytes: Buffer.from(body, 'utf8') });
-  if (body !== undefined && body !== null && typeof body === 'object') return done(null, { parsed: body });
+  if (typeof body === 'string') return done(null, stringBody(body, headers));
+  // An object from express.json(); or null, a number, a boolean from express.json({ strict: false }),
+  // which validation then refuses as an envelope.
+  if (body !== undefined) return done(null, { parsed: body });
   done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_CONSUMED }));
+}
+
+/**
+ * A string `req.body` is either the text as received (express.text()) or a JSON string that
+ * express.json({ strict: false }) already decoded: parsing the latter again would accept a
+ * double-encoded event, and take `""` for the connectivity test. The byte count tells them apart:
+ * the text is as long as the declared body (3 bytes less when a byte order mark was dropped), while a
+ * decoded JSON string is at least its two quotes shorter. Without a Content-Length (chunked) the
+ * string is read as text, so that express.text() keeps working.
+ */
+function stringBody(body: string, headers: IncomingHttpHeaders): BodyInput {
+  const declared = headers['content-length'];
+  if (declared === undefined) return { bytes: Buffer.from(body, 'utf8') };
+  const bytes = Buffer.from(body, 'utf8');
+  const expected = Number(declared);
+  return bytes.length === expected || bytes.length + 3 === expected ? { bytes } : { parsed: body };
 }
 
 /**

@@ -1,10 +1,11 @@
 import { InnopaasWebhookError, type ValidationProblem } from '../core/errors';
 import { EVENT_TYPE_ALIASES, EVENT_TYPES } from '../events';
 import * as generated from '../validation/generated';
+import { RECORDED_ERRORS, TooManyFailedChecks } from '../validation/runtime';
 import { INBOUND_TYPE } from '../validation/schemas';
 
 /** How many problems a 400 lists at most: enough to fix a payload, bounded for hostile ones. */
-export const MAX_LISTED_PROBLEMS = 20;
+export const MAX_LISTED_PROBLEMS = RECORDED_ERRORS;
 
 /**
  * What the middleware needs of a validator: a verdict, and after a refusal the failed checks with their
@@ -56,9 +57,20 @@ export function buildValidators(all: Readonly<Record<string, Validate>>): Valida
   return { envelope: pick('envelope'), bodies, inbound };
 }
 
+/** `undefined` when `data` is valid, else the failed checks (those recorded before a validator stopped). */
+function failedChecks(validate: Validate, data: unknown): Validate['errors'] | undefined {
+  try {
+    return validate(data) ? undefined : (validate.errors ?? []);
+  } catch (stop) {
+    if (stop instanceof TooManyFailedChecks) return stop.errors;
+    throw stop;
+  }
+}
+
 function toProblems(errors: Validate['errors'], prefix: string, into: ValidationProblem[] = []): ValidationProblem[] {
   for (const error of errors ?? []) {
-    if (into.length === MAX_LISTED_PROBLEMS) break;
+    // Past the recorded ones, the generated validators keep placeholders (lib/validation/runtime.ts).
+    if (into.length === MAX_LISTED_PROBLEMS || error.keyword === 'unrecorded') break;
     into.push({ path: prefix + error.instancePath, message: error.message ?? error.keyword });
   }
   return into;
@@ -85,22 +97,25 @@ export function validateEvent(validators: Validators, payload: unknown): Validat
       detail: 'The body is a JSON array; InnoPaaS delivers one event object per request.',
     });
   }
-  if (!validators.envelope(payload)) {
+  const envelopeErrors = failedChecks(validators.envelope, payload);
+  if (envelopeErrors) {
     throw new InnopaasWebhookError('invalid_envelope', {
       detail: 'The body is not an InnoPaaS event envelope { id, type, eventTime, body }.',
-      problems: toProblems(validators.envelope.errors, ''),
+      problems: toProblems(envelopeErrors, ''),
     });
   }
   const event = payload as ValidatedEvent;
   const validateBody = validators.bodies.get(event.type);
   if (!validateBody) return { known: false, event };
   let problems: ValidationProblem[] | undefined;
-  if (!validateBody(event.body)) problems = toProblems(validateBody.errors, '/body');
+  const bodyErrors = failedChecks(validateBody, event.body);
+  if (bodyErrors) problems = toProblems(bodyErrors, '/body');
   if (validateBody === validators.bodies.get(INBOUND_TYPE)) {
     // One message type's rules, picked by body.type (an undocumented type has none: nothing is lost).
     const messageType = event.body.type;
     const validateContent = typeof messageType === 'string' ? validators.inbound.get(messageType) : undefined;
-    if (validateContent && !validateContent(event.body)) problems = toProblems(validateContent.errors, '/body', problems);
+    const contentErrors = validateContent && failedChecks(validateContent, event.body);
+    if (contentErrors) problems = toProblems(contentErrors, '/body', problems);
   }
   if (problems) {
     throw new InnopaasWebhookError('invalid_event', {
