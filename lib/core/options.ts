@@ -1,9 +1,8 @@
-import bytes from 'bytes';
 import type { Credentials } from '../stages/credentials';
 import { MemoryStore } from '../delivery/memory-store';
 import type { DedupeStore } from '../delivery/types';
 import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from '../events';
-import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
+import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show, sizeInBytes } from './option-checks';
 import { checkTimeZone } from '../events/time';
 import type { InnopaasWebhookOptions } from './types';
 
@@ -243,18 +242,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
   }
   const upper = [...new Set(methods.map((m) => m.toUpperCase()))];
 
-  let limit: number | null;
-  try {
-    limit = typeof options.limit === 'number' ? options.limit : bytes.parse(options.limit ?? '1mb');
-  } catch {
-    limit = null;
-  }
-  if (limit === null || !Number.isFinite(limit) || limit <= 0)
-    fail(
-      'limit',
-      `must be a positive number of bytes or a size such as '1mb' (got ${show(options.limit)})`,
-      "Defaults to '1mb'.",
-    );
+  const limit = sizeInBytes('limit', options.limit, '1mb');
 
   const timeZone = options.timeZone ?? 'UTC';
   const zoneProblem = typeof timeZone === 'string' ? checkTimeZone(timeZone) : 'must be a string';
