@@ -3,6 +3,7 @@ export type { InnopaasWebhookMiddleware, NextFunction } from './adapters/node';
 export type {
   DedupeOptions,
   ErrorContext,
+  ErrorHook,
   EventHandler,
   EventHandlers,
   InnopaasWebhookOptions,

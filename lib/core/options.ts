@@ -4,7 +4,8 @@ import type { DedupeStore } from '../delivery/types';
 import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from '../events';
 import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show, sizeInBytes } from './option-checks';
 import { checkTimeZone } from '../events/time';
-import type { InnopaasWebhookOptions } from './types';
+import { reportToStderr } from './report';
+import type { ErrorHook, InnopaasWebhookOptions } from './types';
 
 /** The options after checking, with every default filled in. Private to the package. */
 export interface ResolvedConfig<Req> {
@@ -13,7 +14,7 @@ export interface ResolvedConfig<Req> {
   onUnknownEvent: InnopaasWebhookOptions<Req>['onUnknownEvent'];
   onInvalidEvent: InnopaasWebhookOptions<Req>['onInvalidEvent'];
   onDuplicate: InnopaasWebhookOptions<Req>['onDuplicate'];
-  onError: InnopaasWebhookOptions<Req>['onError'];
+  onError: ErrorHook<Req> | undefined;
   allowRequest: InnopaasWebhookOptions<Req>['allowRequest'];
   methods: Set<string>;
   allowHeader: string;
@@ -229,8 +230,15 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
   }
   rejectUnknownKeys('', options, OPTION_KEYS);
   const credentials = resolveCredentials(options as InnopaasWebhookOptions<unknown>);
-  for (const hook of ['onUnknownEvent', 'onInvalidEvent', 'onDuplicate', 'onError', 'allowRequest'] as const)
+  for (const hook of ['onUnknownEvent', 'onInvalidEvent', 'onDuplicate', 'allowRequest'] as const)
     optionalFunction(hook, options[hook]);
+  const { onError } = options;
+  if (onError !== undefined && onError !== false && typeof onError !== 'function')
+    fail(
+      'onError',
+      `must be a function or false (got ${show(onError)})`,
+      'Pass (error, { req, event }) => { … }, or false to print nothing; by default each error is printed on stderr.',
+    );
 
   const methods = options.methods ?? ['POST'];
   if (!Array.isArray(methods) || methods.length === 0 || methods.some((m) => typeof m !== 'string' || !/^[A-Za-z]+$/.test(m))) {
@@ -270,7 +278,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     onUnknownEvent: options.onUnknownEvent,
     onInvalidEvent: options.onInvalidEvent,
     onDuplicate: options.onDuplicate,
-    onError: options.onError,
+    onError: onError === false ? undefined : (onError ?? reportToStderr),
     allowRequest: options.allowRequest,
     methods: new Set(upper),
     allowHeader: upper.join(', '),
@@ -292,6 +300,7 @@ export function describeConfig(config: ResolvedConfig<unknown>): Record<string, 
   return {
     credentials: config.credentials ? `${config.credentials.length} pair(s) [redacted]` : 'none (insecureNoAuth)',
     handlers: [...config.handlers.keys()],
+    onError: config.onError === reportToStderr ? 'stderr' : config.onError ? 'function' : false,
     methods: [...config.methods],
     limit: config.limit,
     bodyTimeoutMs: config.bodyTimeoutMs,

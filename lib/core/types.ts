@@ -35,6 +35,9 @@ export interface InvalidEventInfo {
   payload: unknown;
 }
 
+/** `onError`: what to do with a failure the answer alone would not show. */
+export type ErrorHook<Req = WebhookRequest> = (error: InnopaasWebhookError, context: ErrorContext<Req>) => void;
+
 /** Context given to `onError`. */
 export interface ErrorContext<Req = WebhookRequest> {
   req: Req;
@@ -82,8 +85,12 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   onInvalidEvent?: (info: InvalidEventInfo, req: Req) => void | Promise<void>;
   /** Called when an already handled event arrives again (handlers are not called). */
   onDuplicate?: (event: InnopaasEvent | UnknownEvent, req: Req) => void;
-  /** Called for handler failures, timeouts, dedupe store failures and hook failures. */
-  onError?: (error: InnopaasWebhookError, context: ErrorContext<Req>) => void;
+  /**
+   * Called for handler failures, timeouts, dedupe store failures and hook failures; a handler's own
+   * error is `error.cause`. Defaults to printing each one on stderr (`console.error`), message then the
+   * cause's stack; `false` prints nothing.
+   */
+  onError?: ErrorHook<Req> | false;
   /** Accepted HTTP methods. Defaults to `['POST']`. */
   methods?: readonly string[];
   /** Largest accepted body, in bytes or as a string such as `'512kb'`. Defaults to `'1mb'`. */
