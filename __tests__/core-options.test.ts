@@ -125,3 +125,48 @@ describe.each(expressVersions)('a limit with a unit means what it says (%s)', (_
     expect((await post(app, body(size + 1))).status).toBe(413);
   });
 });
+
+describe.each(expressVersions)('an option given as undefined means its default (%s)', (_name, express) => {
+  // What `exactOptionalPropertyTypes` lets a user write: `limit: process.env.WEBHOOK_LIMIT`, unset.
+  test('every option but the credentials set to undefined: the event is handled with the defaults', async () => {
+    const { app } = createApp(express, {
+      credentials: undefined,
+      insecureNoAuth: undefined,
+      on: { whatsapp_mo_message_received: undefined, whatsapp_message_status_updated: undefined },
+      onUnknownEvent: undefined,
+      onInvalidEvent: undefined,
+      onDuplicate: undefined,
+      onError: undefined,
+      methods: undefined,
+      limit: undefined,
+      bodyTimeoutMs: undefined,
+      invalidEvents: undefined,
+      forwardErrors: undefined,
+      passThrough: undefined,
+      ack: undefined,
+      handlerTimeoutMs: undefined,
+      dedupe: {
+        store: undefined,
+        ttlMs: undefined,
+        claimTtlMs: undefined,
+        maxEntries: undefined,
+        key: undefined,
+        failMode: undefined,
+        timeoutMs: undefined,
+      },
+      timeZone: undefined,
+      maxEventAgeMs: undefined,
+      allowRequest: undefined,
+    });
+    const event = textEvent();
+    expect((await request(app).post('/webhook').set(credentials).send(event)).body).toEqual({ received: true });
+    // The default dedupe is on: the same event again is a duplicate.
+    expect((await request(app).post('/webhook').set(credentials).send(event)).body).toEqual({ received: true, duplicate: true });
+  });
+
+  test('a misspelt event type is still refused when its handler is undefined', () => {
+    expect(create({ ...ok, on: { whatsapp_mo_message: undefined } })).toThrow(
+      /`on.whatsapp_mo_message` is not an InnoPaaS event type/,
+    );
+  });
+});

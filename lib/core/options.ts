@@ -170,6 +170,8 @@ function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers'] {
             : `Known types: ${EVENT_TYPES.join(', ')}; use \`onUnknownEvent\` for others.`,
       );
     }
+    // `on: { [type]: enabled ? handler : undefined }` leaves the type without a handler.
+    if (handler === undefined) continue;
     if (typeof handler !== 'function')
       fail(`on.${type}`, `must be a function (got ${show(handler)})`, 'Pass `(event, req) => {}`.');
     handlers.set(type, handler);

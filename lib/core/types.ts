@@ -23,7 +23,7 @@ export type WebhookRequest = IncomingMessage & Express.Request;
 export type EventHandler<E, Req = WebhookRequest> = (event: E, req: Req) => void | Promise<void>;
 
 /** One optional handler per event type, each typed with its own event. */
-export type EventHandlers<Req = WebhookRequest> = { [K in EventType]?: EventHandler<EventMap[K], Req> };
+export type EventHandlers<Req = WebhookRequest> = { [K in EventType]?: EventHandler<EventMap[K], Req> | undefined };
 
 /** What `onInvalidEvent` receives about a rejected delivery. */
 export interface InvalidEventInfo {
@@ -47,85 +47,85 @@ export interface ErrorContext<Req = WebhookRequest> {
 
 export interface DedupeOptions {
   /** Where claims and completion marks live. Defaults to a `MemoryStore` (per process). */
-  store?: DedupeStore;
+  store?: DedupeStore | undefined;
   /** How long a completed event is remembered. Defaults to 24 hours. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * How long a claim lives while its handlers run; a crashed instance's claim expires after it.
    * Defaults to 5 minutes (or twice `handlerTimeoutMs`, when that is larger).
    */
-  claimTtlMs?: number;
+  claimTtlMs?: number | undefined;
   /** Entries of the default in-memory store. Defaults to 100,000. Ignored when `store` is given. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** The dedupe key of an event. Defaults to the envelope `id`. */
-  key?: (event: InnopaasEvent | UnknownEvent) => string;
+  key?: ((event: InnopaasEvent | UnknownEvent) => string) | undefined;
   /**
    * What to do when the store fails or exceeds `timeoutMs`: `'closed'` answers 503 (InnoPaaS retries
    * later), `'open'` handles the event without dedupe. Both report through `onError`. Defaults to `'closed'`.
    */
-  failMode?: 'closed' | 'open';
+  failMode?: 'closed' | 'open' | undefined;
   /** Longest wait for one store operation. Defaults to 2,000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   /** Expected `UserName` header (as typed in the InnoPaaS console). Pair it with `authorization`. */
-  userName?: string;
+  userName?: string | undefined;
   /** Expected `Authorization` header, compared verbatim (no `Bearer`/`Basic` scheme is assumed). */
-  authorization?: string;
+  authorization?: string | undefined;
   /** Several accepted pairs, for rotating credentials without downtime. */
-  credentials?: readonly Credentials[];
+  credentials?: readonly Credentials[] | undefined;
   /** Accept requests without checking credentials. Defaults to false; only for local experiments. */
-  insecureNoAuth?: boolean;
+  insecureNoAuth?: boolean | undefined;
   /** Handlers per event type. */
-  on?: EventHandlers<Req>;
+  on?: EventHandlers<Req> | undefined;
   /** Called for a valid envelope whose `type` is not in the catalogue. Its failure is a handler failure. */
-  onUnknownEvent?: EventHandler<UnknownEvent, Req>;
+  onUnknownEvent?: EventHandler<UnknownEvent, Req> | undefined;
   /** Called for every delivery rejected by validation (nothing is dropped silently). */
-  onInvalidEvent?: (info: InvalidEventInfo, req: Req) => void | Promise<void>;
+  onInvalidEvent?: ((info: InvalidEventInfo, req: Req) => void | Promise<void>) | undefined;
   /** Called when an already handled event arrives again (handlers are not called). */
-  onDuplicate?: (event: InnopaasEvent | UnknownEvent, req: Req) => void;
+  onDuplicate?: ((event: InnopaasEvent | UnknownEvent, req: Req) => void) | undefined;
   /**
    * Called for handler failures, timeouts, dedupe store failures and hook failures; a handler's own
    * error is `error.cause`. Defaults to printing each one on stderr (`console.error`), message then the
    * cause's stack; `false` prints nothing.
    */
-  onError?: ErrorHook<Req> | false;
+  onError?: ErrorHook<Req> | false | undefined;
   /** Accepted HTTP methods. Defaults to `['POST']`. */
-  methods?: readonly string[];
+  methods?: readonly string[] | undefined;
   /** Largest accepted body, in bytes or as a string such as `'512kb'`. Defaults to `'1mb'`. */
-  limit?: number | string;
+  limit?: number | string | undefined;
   /** Longest time to receive the body before answering 408. Defaults to 10,000 ms. */
-  bodyTimeoutMs?: number;
+  bodyTimeoutMs?: number | undefined;
   /**
    * `'reject'` answers an invalid event with 400 (a sender that retries will retry); `'acknowledge'`
    * answers 200 so InnoPaaS does not retry. `onInvalidEvent` is called either way. Defaults to `'reject'`.
    */
-  invalidEvents?: 'reject' | 'acknowledge';
+  invalidEvents?: 'reject' | 'acknowledge' | undefined;
   /**
    * `'none'`: the middleware answers every error itself. `'handler'`: handler failures go to
    * `next(err)`, for the app's error handler. `'all'`: every rejection goes to `next(err)`. Defaults to `'none'`.
    */
-  forwardErrors?: 'none' | 'handler' | 'all';
+  forwardErrors?: 'none' | 'handler' | 'all' | undefined;
   /** Call `next()` after the handlers succeed, so a later route answers. Defaults to false. */
-  passThrough?: boolean;
+  passThrough?: boolean | undefined;
   /**
    * `'after-handlers'`: answer once the handlers resolved (a failure becomes a 5xx and a redelivery).
    * `'immediately'`: answer 200 once the event is validated and claimed, run handlers in the
    * background (await them with `drain()`). Defaults to `'after-handlers'`.
    */
-  ack?: 'after-handlers' | 'immediately';
+  ack?: 'after-handlers' | 'immediately' | undefined;
   /**
    * A handler still running after this long fails with `handler_timeout` (503); `onInvalidEvent` is
    * bounded by it too. Defaults to none.
    */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
   /** Dedupe by event id; `false` turns it off. Defaults to an in-memory store. */
-  dedupe?: false | DedupeOptions;
+  dedupe?: false | DedupeOptions | undefined;
   /** Zone of timestamps written without one (`2023-02-22 12:00:00`): `'UTC'`, `'+08:00'` or an IANA name. Defaults to `'UTC'`. */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /** Reject events whose `eventTime` is older than this (replay protection). Defaults to none. */
-  maxEventAgeMs?: number;
+  maxEventAgeMs?: number | undefined;
   /** Extra gate run before the credentials, e.g. an IP allow-list; `false` answers 403. Defaults to none. */
-  allowRequest?: (req: Req) => boolean;
+  allowRequest?: ((req: Req) => boolean) | undefined;
 }
