@@ -79,6 +79,18 @@ innopaasWebhook({
   },
 });
 
+// The factory mounted without its call is a type error, wherever a middleware goes.
+// @ts-expect-error innopaasWebhook is the factory: call it with the options
+app.use('/webhook', innopaasWebhook);
+// @ts-expect-error innopaasWebhook is the factory: call it with the options
+app.use(innopaasWebhook);
+// @ts-expect-error innopaasWebhook is the factory: call it with the options
+app.post('/webhook', innopaasWebhook, (_req, res) => res.end());
+// @ts-expect-error innopaasWebhook is the factory: call it with the options
+express.Router().use('/webhook', innopaasWebhook);
+// @ts-expect-error it takes one argument
+innopaasWebhook({ insecureNoAuth: true }, {});
+
 // @ts-expect-error `ack` takes 'after-handlers' or 'immediately'
 innopaasWebhook({ insecureNoAuth: true, ack: 'later' });
 
