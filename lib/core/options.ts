@@ -1,7 +1,7 @@
 import type { Credentials } from '../stages/credentials';
 import { MemoryStore } from '../delivery/memory-store';
 import type { DedupeStore } from '../delivery/types';
-import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from '../events';
+import { EVENT_TYPES, EVENT_TYPE_ALIASES, type WebhookEvent } from '../events';
 import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show, sizeInBytes } from './option-checks';
 import { checkTimeZone } from '../events/time';
 import { reportToStderr } from './report';
@@ -10,7 +10,8 @@ import type { ErrorHook, InnopaasWebhookOptions } from './types';
 /** The options after checking, with every default filled in. Private to the package. */
 export interface ResolvedConfig<Req> {
   credentials: Credentials[] | null;
-  handlers: Map<string, (event: never, req: Req) => void | Promise<void>>;
+  /** By event type. Keyed by `WebhookEvent['type']` so that an event's `type` looks its handler up as is. */
+  handlers: Map<WebhookEvent['type'] | string, (event: never, req: Req) => void | Promise<void>>;
   onUnknownEvent: InnopaasWebhookOptions<Req>['onUnknownEvent'];
   onInvalidEvent: InnopaasWebhookOptions<Req>['onInvalidEvent'];
   onDuplicate: InnopaasWebhookOptions<Req>['onDuplicate'];
@@ -34,7 +35,7 @@ export interface ResolvedDedupe {
   store: DedupeStore;
   ttlMs: number;
   claimTtlMs: number;
-  key: (event: InnopaasEvent | UnknownEvent) => string;
+  key: (event: WebhookEvent) => string;
   failOpen: boolean;
   timeoutMs: number;
 }

@@ -2,14 +2,17 @@ import type { IncomingMessage } from 'node:http';
 import type { Credentials } from '../stages/credentials';
 import type { DedupeStore } from '../delivery/types';
 import type { InnopaasWebhookError, ValidationProblem } from './errors';
-import type { EventMap, EventType, InnopaasEvent, UnknownEvent } from '../events';
+import type { EventMap, EventType, UnknownEvent, WebhookEvent } from '../events';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** The validated InnoPaaS event, set by `innopaasWebhook()` before any handler runs. */
-      innopaasEvent?: InnopaasEvent | UnknownEvent;
+      /**
+       * The validated InnoPaaS event, set by `innopaasWebhook()` before any handler runs. Comparing its
+       * `type` with a catalogue name narrows it: `if (ev?.type === 'whatsapp_mo_message_received') ev.body.from`.
+       */
+      innopaasEvent?: WebhookEvent;
     }
   }
 }
@@ -42,7 +45,7 @@ export type ErrorHook<Req = WebhookRequest> = (error: InnopaasWebhookError, cont
 export interface ErrorContext<Req = WebhookRequest> {
   req: Req;
   /** The event being handled, when the error happened after validation. */
-  event?: InnopaasEvent | UnknownEvent;
+  event?: WebhookEvent;
 }
 
 export interface DedupeOptions {
@@ -58,7 +61,7 @@ export interface DedupeOptions {
   /** Entries of the default in-memory store. Defaults to 100,000. Ignored when `store` is given. */
   maxEntries?: number | undefined;
   /** The dedupe key of an event. Defaults to the envelope `id`. */
-  key?: ((event: InnopaasEvent | UnknownEvent) => string) | undefined;
+  key?: ((event: WebhookEvent) => string) | undefined;
   /**
    * What to do when the store fails or exceeds `timeoutMs`: `'closed'` answers 503 (InnoPaaS retries
    * later), `'open'` handles the event without dedupe. Both report through `onError`. Defaults to `'closed'`.
@@ -84,7 +87,7 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   /** Called for every delivery rejected by validation (nothing is dropped silently). */
   onInvalidEvent?: ((info: InvalidEventInfo, req: Req) => void | Promise<void>) | undefined;
   /** Called when an already handled event arrives again (handlers are not called). */
-  onDuplicate?: ((event: InnopaasEvent | UnknownEvent, req: Req) => void) | undefined;
+  onDuplicate?: ((event: WebhookEvent, req: Req) => void) | undefined;
   /**
    * Called for handler failures, timeouts, dedupe store failures and hook failures; a handler's own
    * error is `error.cause`. Defaults to printing each one on stderr (`console.error`), message then the
