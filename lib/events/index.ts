@@ -139,6 +139,7 @@ export {
   type MessageStatusBody,
   type MessageStatusEvent,
 } from './message-status';
+export { isNewerStatus, statusRank } from './status-order';
 export {
   inboundMessageBodySchema,
   type AudioMessageBody,
