@@ -150,6 +150,18 @@ innopaasWebhook({ insecureNoAuth: true }, {});
 // @ts-expect-error `ack` takes 'after-handlers' or 'immediately'
 innopaasWebhook({ insecureNoAuth: true, ack: 'later' });
 
+// A handler may return anything: `(event) => db.query(…)` needs no braces (a promise is awaited).
+declare const query: (sql: string) => Promise<{ rowCount: number }>;
+innopaasWebhook({
+  insecureNoAuth: true,
+  on: {
+    whatsapp_message_status_updated: (event) => query(event.body.id),
+    whatsapp_mo_message_received: (event) => event.body.type === 'text' && event.body.text.body,
+  },
+  onUnknownEvent: async () => 42,
+  onInvalidEvent: (info) => info.problems.length,
+});
+
 // Handlers typed apart from the options, then passed in.
 const handlers: EventHandlers = { chat_mo_message_notify: (event) => void event.body.context };
 innopaasWebhook({

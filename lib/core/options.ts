@@ -11,7 +11,7 @@ import type { ErrorHook, InnopaasWebhookOptions } from './types';
 export interface ResolvedConfig<Req> {
   credentials: Credentials[] | null;
   /** By event type. Keyed by `WebhookEvent['type']` so that an event's `type` looks its handler up as is. */
-  handlers: Map<WebhookEvent['type'] | string, (event: never, req: Req) => void | Promise<void>>;
+  handlers: Map<WebhookEvent['type'] | string, (event: never, req: Req) => unknown>;
   onUnknownEvent: InnopaasWebhookOptions<Req>['onUnknownEvent'];
   onInvalidEvent: InnopaasWebhookOptions<Req>['onInvalidEvent'];
   onDuplicate: InnopaasWebhookOptions<Req>['onDuplicate'];

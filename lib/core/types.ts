@@ -23,7 +23,11 @@ declare global {
  */
 export type WebhookRequest = IncomingMessage & Express.Request;
 
-export type EventHandler<E, Req = WebhookRequest> = (event: E, req: Req) => void | Promise<void>;
+/**
+ * A handler of one event type. It may return anything: a promise (or any thenable) is awaited and its
+ * rejection is a failure, so `(event) => db.query(…)` needs no braces; any other value is ignored.
+ */
+export type EventHandler<E, Req = WebhookRequest> = (event: E, req: Req) => unknown;
 
 /** One optional handler per event type, each typed with its own event. */
 export type EventHandlers<Req = WebhookRequest> = { [K in EventType]?: EventHandler<EventMap[K], Req> | undefined };
@@ -85,7 +89,7 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   /** Called for a valid envelope whose `type` is not in the catalogue. Its failure is a handler failure. */
   onUnknownEvent?: EventHandler<UnknownEvent, Req> | undefined;
   /** Called for every delivery rejected by validation (nothing is dropped silently). */
-  onInvalidEvent?: ((info: InvalidEventInfo, req: Req) => void | Promise<void>) | undefined;
+  onInvalidEvent?: ((info: InvalidEventInfo, req: Req) => unknown) | undefined;
   /** Called when an already handled event arrives again (handlers are not called). */
   onDuplicate?: ((event: WebhookEvent, req: Req) => void) | undefined;
   /**
