@@ -4,8 +4,8 @@
  * they take their full element type: a half-built contact card in an array would not be completed by
  * anything.
  */
-export type DeepPartial<T> = T extends readonly unknown[] | Date
-  ? T
+export type DeepPartial<T> = T extends readonly unknown[] | Date | string | number | boolean
+  ? T // `string` first: an open enumeration's `string & {}` is an object type too, and would be mapped.
   : T extends object
     ? { [K in keyof T]?: DeepPartial<T[K]> | undefined }
     : T;
