@@ -100,7 +100,10 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   onError?: ErrorHook<Req> | false | undefined;
   /** Accepted HTTP methods. Defaults to `['POST']`. */
   methods?: readonly string[] | undefined;
-  /** Largest accepted body, in bytes or as a string such as `'512kb'`. Defaults to `'1mb'`. */
+  /**
+   * Largest accepted body: a number of bytes, or a size in `b`, `kb`, `mb` or `gb` such as `'512kb'` (any
+   * other unit throws, `'1m'` included). Defaults to `'1mb'`.
+   */
   limit?: number | string | undefined;
   /** Longest time to receive the body before answering 408. Defaults to 10,000 ms. */
   bodyTimeoutMs?: number | undefined;
