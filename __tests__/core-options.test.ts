@@ -1,4 +1,6 @@
+import request from 'supertest';
 import { innopaasWebhook, type InnopaasWebhookOptions } from '../lib';
+import { createApp, credentials, expressVersions, textEvent } from './helpers/app';
 
 const create = (options: unknown) => () => innopaasWebhook(options as InnopaasWebhookOptions);
 const ok = { userName: 'u', authorization: 'a' };
@@ -72,6 +74,25 @@ describe('options are checked when the middleware is created', () => {
     expect(create({ ...ok, ...bad })).toThrow(message);
   });
 
+  test.each([
+    ['1m', "'1mb'"],
+    ['512k', "'512kb'"],
+    ['2 MiB', "'2mb'"],
+    ['10 megabytes', "'10mb'"],
+  ])('limit %p: a unit it does not know throws, naming the units and the meant spelling', (limit, meant) => {
+    expect(create({ ...ok, limit })).toThrow(
+      new RegExp(
+        `\`limit\` has a unit it does not know \\(got "${limit}"\\): the units are b, kb, mb, gb .*Did you mean ${meant}\\?`,
+      ),
+    );
+  });
+
+  test('limit in bytes or with a known unit is accepted; anything else is refused', () => {
+    for (const limit of ['1mb', '512kb', '512KB', '1.5mb', '2048', '100b', ' 1 gb ', 1, 4096])
+      expect(create({ ...ok, limit })).not.toThrow();
+    for (const limit of ['', 'mb', '0kb', 0, Infinity, '-1mb', '1e6']) expect(create({ ...ok, limit })).toThrow(/`limit`/);
+  });
+
   test('the options argument itself must be an object', () => {
     expect(create(undefined)).toThrow(/takes an options object/);
   });
@@ -81,5 +102,71 @@ describe('options are checked when the middleware is created', () => {
     expect(mw.name).toBe('innopaasWebhookMiddleware');
     expect(typeof mw.drain).toBe('function');
     expect(mw.inFlight).toBe(0);
+  });
+});
+
+describe.each(expressVersions)('a limit with a unit means what it says (%s)', (_name, express) => {
+  // A body of exactly `size` bytes: a text event whose text pads it out.
+  const body = (size: number) => {
+    const event = textEvent('');
+    const padding = size - Buffer.byteLength(JSON.stringify(event));
+    return JSON.stringify(textEvent('x'.repeat(padding)));
+  };
+  const post = (app: Parameters<typeof request>[0], payload: string) =>
+    request(app).post('/webhook').set(credentials).set('Content-Type', 'application/json').send(payload);
+
+  test.each([
+    ['2kb', 2048],
+    ['1.5kb', 1536],
+    [' 1 MB ', 1024 * 1024],
+  ])('limit %p accepts %d bytes and refuses one more', async (limit, size) => {
+    const { app } = createApp(express, { limit });
+    expect((await post(app, body(size))).status).toBe(200);
+    expect((await post(app, body(size + 1))).status).toBe(413);
+  });
+});
+
+describe.each(expressVersions)('an option given as undefined means its default (%s)', (_name, express) => {
+  // What `exactOptionalPropertyTypes` lets a user write: `limit: process.env.WEBHOOK_LIMIT`, unset.
+  test('every option but the credentials set to undefined: the event is handled with the defaults', async () => {
+    const { app } = createApp(express, {
+      credentials: undefined,
+      insecureNoAuth: undefined,
+      on: { whatsapp_mo_message_received: undefined, whatsapp_message_status_updated: undefined },
+      onUnknownEvent: undefined,
+      onInvalidEvent: undefined,
+      onDuplicate: undefined,
+      onError: undefined,
+      methods: undefined,
+      limit: undefined,
+      bodyTimeoutMs: undefined,
+      invalidEvents: undefined,
+      forwardErrors: undefined,
+      passThrough: undefined,
+      ack: undefined,
+      handlerTimeoutMs: undefined,
+      dedupe: {
+        store: undefined,
+        ttlMs: undefined,
+        claimTtlMs: undefined,
+        maxEntries: undefined,
+        key: undefined,
+        failMode: undefined,
+        timeoutMs: undefined,
+      },
+      timeZone: undefined,
+      maxEventAgeMs: undefined,
+      allowRequest: undefined,
+    });
+    const event = textEvent();
+    expect((await request(app).post('/webhook').set(credentials).send(event)).body).toEqual({ received: true });
+    // The default dedupe is on: the same event again is a duplicate.
+    expect((await request(app).post('/webhook').set(credentials).send(event)).body).toEqual({ received: true, duplicate: true });
+  });
+
+  test('a misspelt event type is still refused when its handler is undefined', () => {
+    expect(create({ ...ok, on: { whatsapp_mo_message: undefined } })).toThrow(
+      /`on.whatsapp_mo_message` is not an InnoPaaS event type/,
+    );
   });
 });

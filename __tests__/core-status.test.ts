@@ -260,7 +260,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     const unknown: string[] = [];
     const { app } = createApp(express, {
       onUnknownEvent: (event) => {
-        unknown.push(event.type);
+        unknown.push(String(event.type));
       },
     });
     await request(app)

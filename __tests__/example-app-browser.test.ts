@@ -72,6 +72,16 @@ const rowTexts = (page: Page) =>
     ),
   );
 
+/** Each message row's cells but the time: message id, latest status, reports, last report. */
+const messageTexts = (page: Page) =>
+  page.$$eval('#messages tr', (rows) =>
+    rows.map((row) =>
+      Array.from((row as unknown as PageElement).cells)
+        .slice(0, -1)
+        .map((cell) => cell.innerText.trim()),
+    ),
+  );
+
 describeWithChromium('inspector page in Chromium', () => {
   let browser: Browser;
   const servers: Server[] = [];
@@ -158,6 +168,38 @@ describeWithChromium('inspector page in Chromium', () => {
     await context.close();
   });
 
+  test("each message's latest status, live: a report that arrives after a newer one does not replace it", async () => {
+    const { url } = await start();
+    const context = await browser.newContext({ httpCredentials: { username: USER, password: AUTH } });
+    const page = await openInspector(context, url);
+    expect(await page.isVisible('#messages-empty')).toBe(true);
+    const message = samples.statusRead.body.id;
+
+    expect(await deliver(url, samples.statusRead)).toBe(200);
+    await page.waitForFunction(() => document.querySelectorAll('#messages tr').length === 1);
+    expect(await messageTexts(page)).toEqual([[message, 'read', '1', 'read']]);
+    expect(await page.isVisible('#messages-empty')).toBe(false);
+
+    // `delivered` arrives after `read`: the row counts it, and still shows read.
+    expect(await deliver(url, samples.statusDelivered)).toBe(200);
+    await rowCount(page, 2);
+    await page.waitForFunction(() => document.getElementById('messages')?.textContent?.includes('not kept'));
+    expect(await messageTexts(page)).toEqual([[message, 'read', '2', 'delivered (older: not kept)']]);
+
+    // A failure replaces it; a later `delivered` does not replace the failure.
+    expect(await deliver(url, samples.statusFailed)).toBe(200);
+    expect(await deliver(url, { ...samples.statusDelivered, id: 'delivered-again' })).toBe(200);
+    await rowCount(page, 4);
+    await page.waitForFunction(() => document.getElementById('messages')?.textContent?.includes('failed'));
+    expect(await messageTexts(page)).toEqual([[message, 'failed error 131014', '4', 'delivered (older: not kept)']]);
+
+    // A page opened now gets the same state from the snapshot.
+    const fresh = await openInspector(context, url);
+    await fresh.waitForFunction(() => document.querySelectorAll('#messages tr').length === 1);
+    expect(await messageTexts(fresh)).toEqual([[message, 'failed error 131014', '4', 'delivered (older: not kept)']]);
+    await context.close();
+  });
+
   test('markup in a payload stays text', async () => {
     const { url } = await start();
     const context = await browser.newContext({ httpCredentials: { username: USER, password: AUTH } });
@@ -206,7 +248,8 @@ describeWithChromium('inspector page in Chromium', () => {
       [samples.inboundImage, 200],
       [samples.invalidStatus, 400],
       [samples.inboundText, 200],
-      [samples.statusFailed, 200],
+      // A `delivered` that arrives after `read`: the message keeps read.
+      [{ ...samples.statusDelivered, id: 'f3a1c0de-5b7e-4d2a-9c61-0e8b7d4a2f19' }, 200],
     ];
     for (const [payload, status, headers] of deliveries) expect(await deliver(url, payload, headers)).toBe(status);
     await rowCount(page, deliveries.length);

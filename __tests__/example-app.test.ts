@@ -92,6 +92,31 @@ describe.each([
     ]);
   });
 
+  test('status reports out of order: the older one is logged as such and the newer status kept', async () => {
+    const { app, lines, messages } = create({ express });
+    for (const name of ['statusRead', 'statusDelivered', 'statusFailed', 'statusDelivered'] as const)
+      await request(app)
+        .post('/webhook')
+        .set(webhookHeaders)
+        .send(withId(name, `${name}-${lines.length}`))
+        .expect(200);
+    expect(lines).toEqual([
+      'status read for 356139161272397824',
+      'status delivered for 356139161272397824 (not newer than read, which is kept)',
+      'status failed for 356139161272397824 (error 131014: "Request for url https://URL.jpg failed with error: 404 (Not Found)")',
+      'status delivered for 356139161272397824 (not newer than failed, which is kept)',
+    ]);
+    expect(messages.list()).toEqual([
+      expect.objectContaining({
+        id: '356139161272397824',
+        status: 'failed',
+        error: '131014',
+        lastReport: 'delivered',
+        reports: 4,
+      }),
+    ]);
+  });
+
   test('payload text cannot forge log lines', async () => {
     const { app, lines } = create({ express });
     const event = withId('inboundText', 'forged-1');
@@ -173,6 +198,33 @@ describe.each([
     expect(everything).not.toContain('guess');
   });
 
+  test("shows each message's latest status, never downgraded, most recently reported first", async () => {
+    const { app } = create({ express, inspector: { enabled: true } });
+    const report = (id: string, eventId: string, status: string) =>
+      request(app)
+        .post('/webhook')
+        .set(webhookHeaders)
+        .send({ ...samples.statusRead, id: eventId, body: { ...samples.statusRead.body, id, status } })
+        .expect(200);
+    await report('msg-1', 'e-1', 'read');
+    await report('msg-2', 'e-2', 'sent');
+    await report('msg-1', 'e-3', 'delivered');
+    await report('msg-2', 'e-4', 'delivered');
+    const list = (await request(app).get('/inspector/messages').auth(USER, AUTH).expect(200)).body;
+    expect(
+      list.map((m: { id: string; status: string; lastReport: string; reports: number }) => [
+        m.id,
+        m.status,
+        m.lastReport,
+        m.reports,
+      ]),
+    ).toEqual([
+      ['msg-2', 'delivered', 'delivered', 2],
+      ['msg-1', 'read', 'delivered', 2],
+    ]);
+    await request(app).get('/inspector/messages').expect(401);
+  });
+
   test('keeps only the last `max` deliveries', async () => {
     const { app } = create({ express, inspector: { enabled: true, max: 3 } });
     for (let i = 1; i <= 5; i += 1)
@@ -217,15 +269,22 @@ describe('inspector event stream', () => {
       stream.on('end', () => {
         ended = true;
       });
-      await waitFor(() => events.length === 1);
+      await waitFor(() => events.length === 2);
       expect(events[0]).toMatchObject({
         name: 'snapshot',
         data: [{ eventType: 'whatsapp_message_status_updated', status: 200 }],
       });
+      expect(events[1]).toMatchObject({ name: 'messages', data: [{ id: '356139161272397824', status: 'read' }] });
 
       await request(server).post('/webhook').set(webhookHeaders).send(samples.invalidStatus).expect(400);
-      await waitFor(() => events.length === 2);
-      expect(events[1]).toMatchObject({ name: 'delivery', data: { status: 400, outcome: 'invalid_event' } });
+      await waitFor(() => events.length === 3);
+      expect(events[2]).toMatchObject({ name: 'delivery', data: { status: 400, outcome: 'invalid_event' } });
+
+      // An older report: the message keeps its status, and the page is told of the report.
+      await request(server).post('/webhook').set(webhookHeaders).send(samples.statusDelivered).expect(200);
+      await waitFor(() => events.length === 5);
+      expect(events.slice(3).map((event) => event.name)).toEqual(['message', 'delivery']);
+      expect(events[3]).toMatchObject({ data: { status: 'read', lastReport: 'delivered', reports: 2 } });
 
       await inspector?.close();
       await waitFor(() => ended);

@@ -29,7 +29,8 @@ const [USER, AUTH, NEXT_USER, NEXT_AUTH, WRONG_AUTH, NEAR_MISS] = JSON.parse(pro
 const mw = innopaasWebhook({
   credentials: [{ userName: USER, authorization: AUTH }, { userName: NEXT_USER, authorization: NEXT_AUTH }],
   limit: 2048,
-  on: { whatsapp_mo_message_received: (event) => { if (event.body.text.body === 'fail') throw new Error('handler failed for ' + AUTH); } },
+  // A handler's own error is the app's to print (and printed on stderr by default): it holds no secret here.
+  on: { whatsapp_mo_message_received: (event) => { if (event.body.text.body === 'fail') throw new Error('handler failed on purpose'); } },
   onInvalidEvent: () => {},
 });
 const event = (id, text) => JSON.stringify({ id, type: 'whatsapp_mo_message_received', eventTime: '2023-02-22T12:00:00.000Z',
@@ -108,6 +109,9 @@ describe.each(['innopaas-webhook*', '*'])('DEBUG=%s in a child process', (debug)
     expect(run.stderr).toMatch(/innopaas-webhook created with/);
     expect(run.stderr).toMatch(/401: credentials missing or wrong/);
     expect(run.stderr).toMatch(/200 duplicate/);
+    // The failing handler's error is printed for the operator, and never answered to the sender.
+    expect(run.stderr).toMatch(/^Error: handler failed on purpose$/m);
+    expect(run.stdout).not.toContain('on purpose');
   });
 
   test.each([

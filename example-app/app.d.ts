@@ -16,6 +16,27 @@ export interface DeliverySummary {
   durationMs: number;
 }
 
+/** A message's latest status, as the example's status handler keeps it. */
+export interface MessageStatusEntry {
+  id: string;
+  wamid: string;
+  /** The latest status: never replaced by an older report. */
+  status: string;
+  /** The error code of the report that set a failure, or null. */
+  error: string | null;
+  /** The status of the last report to arrive, kept or not. */
+  lastReport: string;
+  reports: number;
+  updatedAt: string;
+}
+
+export interface ExampleMessageStatuses {
+  record(body: { id: string; wamid: string; status: string }): { replaced: boolean; kept: string };
+  /** Most recently reported first. */
+  list(): MessageStatusEntry[];
+  subscribe(listener: (entry: MessageStatusEntry) => void): () => void;
+}
+
 export interface ExampleInspector {
   router: unknown;
   recordDelivery: (req: unknown, res: unknown, next: () => void) => void;
@@ -39,4 +60,5 @@ export function createExampleApp(options: ExampleAppOptions): {
   app: Express;
   webhook: InnopaasWebhookMiddleware;
   inspector: ExampleInspector | null;
+  messages: ExampleMessageStatuses;
 };

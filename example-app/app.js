@@ -4,6 +4,7 @@
 const { innopaasWebhook } = require('..');
 const { describeInbound, describeProblems, plain, quote } = require('./format');
 const { createInspector } = require('./inspector');
+const { createMessageStatuses } = require('./message-statuses');
 
 const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 (or --inspector) to watch deliveries here.\n';
 
@@ -19,10 +20,13 @@ const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 
  * @param {(line: string) => void} [options.log]  where the one-line summaries go; console.log by default
  * @param {'after-handlers' | 'immediately'} [options.ack]  passed to the middleware
  * @param {Function} [options.express]  the Express factory; `require('express')` by default
+ * @returns {{ app, webhook, inspector, messages }}  `messages`: each message's latest status
  */
 function createExampleApp(options) {
   const { userName, authorization, ack, log = console.log, express = require('express') } = options;
   const inspectorOptions = options.inspector ?? {};
+  // Your database, in a real service: each message's latest status, never downgraded.
+  const messages = createMessageStatuses({ now: inspectorOptions.now });
   const inspector = inspectorOptions.enabled
     ? createInspector({
         express,
@@ -30,6 +34,7 @@ function createExampleApp(options) {
         password: inspectorOptions.password ?? authorization,
         max: inspectorOptions.max,
         now: inspectorOptions.now,
+        messages,
       })
     : null;
   // What only the hooks know (problems, duplicates, errors) goes to the inspector's row of the request.
@@ -47,9 +52,12 @@ function createExampleApp(options) {
     userName,
     authorization,
     on: {
+      // Reports arrive out of order: keep a status only when it is newer than the one the message has.
       whatsapp_message_status_updated: ({ body }) => {
+        const { replaced, kept } = messages.record(body);
         const error = body.errorData ? ` (error ${plain(body.errorData.errorCode)}: ${quote(body.errorData.errorMessage)})` : '';
-        log(`status ${plain(body.status)} for ${plain(body.id)}${error}`);
+        const order = replaced ? '' : ` (not newer than ${plain(kept)}, which is kept)`;
+        log(`status ${plain(body.status)} for ${plain(body.id)}${error}${order}`);
       },
       whatsapp_mo_message_received: ({ body }) => {
         log(`inbound ${plain(body.type)} from ${plain(body.from)}${describeInbound(body)}`);
@@ -99,7 +107,7 @@ function createExampleApp(options) {
   if (inspector) app.use(inspector.router);
   else app.get('/', (req, res) => res.status(404).type('text/plain').send(INSPECTOR_OFF));
 
-  return { app, webhook, inspector };
+  return { app, webhook, inspector, messages };
 }
 
 module.exports = { createExampleApp };

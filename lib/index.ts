@@ -4,6 +4,7 @@ export { handleExpectContinue } from './adapters/expect-continue';
 export type {
   DedupeOptions,
   ErrorContext,
+  ErrorHook,
   EventHandler,
   EventHandlers,
   InnopaasWebhookOptions,

@@ -43,9 +43,10 @@ function basicAuth(userName, password) {
 
 /**
  * The live inspector: a recorder for the webhook route and a router for the page, its JSON and its
- * Server-Sent Events stream, all behind HTTP basic auth.
+ * Server-Sent Events stream, all behind HTTP basic auth. `messages` is the app's book of each message's
+ * latest status, shown beside the deliveries.
  */
-function createInspector({ express, userName, password, max, now }) {
+function createInspector({ express, userName, password, max, now, messages }) {
   if (!userName || !password) throw new TypeError('The inspector needs a user name and a password for its basic auth.');
   if (userName.includes(':')) throw new TypeError('The inspector user name cannot contain ":" (HTTP basic auth splits on it).');
   const recorder = createRecorder({ max, now });
@@ -57,15 +58,18 @@ function createInspector({ express, userName, password, max, now }) {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
     const send = (name, data) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     res.write('retry: 2000\n\n');
-    // The whole list first, so a page that (re)connects never misses a delivery made meanwhile.
+    // The whole lists first, so a page that (re)connects never misses a delivery made meanwhile.
     send('snapshot', recorder.list());
-    const unsubscribe = recorder.subscribe((summary) => send('delivery', summary));
+    send('messages', messages.list());
+    const unsubscribeDeliveries = recorder.subscribe((summary) => send('delivery', summary));
+    const unsubscribeMessages = messages.subscribe((entry) => send('message', entry));
     // Proxies drop connections that stay silent; a comment line keeps this one open.
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     streams.add(res);
     res.once('close', () => {
       clearInterval(heartbeat);
-      unsubscribe();
+      unsubscribeDeliveries();
+      unsubscribeMessages();
       streams.delete(res);
     });
   }
@@ -82,6 +86,7 @@ function createInspector({ express, userName, password, max, now }) {
     if (delivery) res.json(delivery);
     else res.status(404).json({ error: 'No such delivery (only the last ones are kept).' });
   });
+  router.get('/inspector/messages', (req, res) => res.json(messages.list()));
   router.get('/inspector/events', streamDeliveries);
   router.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
 

@@ -86,6 +86,51 @@
     refreshCount();
   }
 
+  const messagesBody = $('messages');
+  const messageRows = new Map(); // message id → <tr>, most recently reported on top
+
+  /** Failures in red, the delivery steps in green, a status the package does not rank in grey. */
+  function messageStatusBadge(status) {
+    const kind = /failed$/i.test(status) ? 'server' : ['sent', 'delivered', 'read'].includes(status) ? 'ok' : 'other';
+    return el('span', status, `status status-${kind}`);
+  }
+
+  function renderMessage(entry) {
+    const tr = el('tr');
+    tr.dataset.id = entry.id;
+    const status = el('td');
+    status.append(messageStatusBadge(entry.status));
+    if (entry.error) status.append(' ', el('span', `error ${entry.error}`, 'muted'));
+    // The last report differs from the kept status only when it arrived out of order.
+    const last = entry.lastReport === entry.status ? entry.lastReport : `${entry.lastReport} (older: not kept)`;
+    const updated = el('td', formatTime(entry.updatedAt), 'time');
+    updated.title = entry.updatedAt;
+    tr.append(el('td', entry.id, 'type'), status, el('td', entry.reports), el('td', last), updated);
+    return tr;
+  }
+
+  function upsertMessage(entry, fresh) {
+    messageRows.get(entry.id)?.remove();
+    const row = renderMessage(entry);
+    if (fresh) row.classList.add('fresh');
+    messagesBody.prepend(row);
+    messageRows.delete(entry.id);
+    messageRows.set(entry.id, row);
+    while (messageRows.size > MAX_ROWS) {
+      const [oldest, oldestRow] = messageRows.entries().next().value;
+      oldestRow.remove();
+      messageRows.delete(oldest);
+    }
+    $('messages-empty').hidden = messageRows.size > 0;
+  }
+
+  function replaceMessages(entries) {
+    messagesBody.replaceChildren();
+    messageRows.clear();
+    for (const entry of [...entries].reverse()) upsertMessage(entry, false);
+    $('messages-empty').hidden = messageRows.size > 0;
+  }
+
   function fact(term, value) {
     $('detail-facts').append(el('dt', term), el('dd', value));
   }
@@ -159,5 +204,7 @@
   });
   source.addEventListener('snapshot', (event) => replaceAll(JSON.parse(event.data)));
   source.addEventListener('delivery', (event) => upsert(JSON.parse(event.data), true));
+  source.addEventListener('messages', (event) => replaceMessages(JSON.parse(event.data)));
+  source.addEventListener('message', (event) => upsertMessage(JSON.parse(event.data), true));
   refreshCount();
 })();

@@ -116,15 +116,18 @@ function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessag
 /**
  * Express middleware (4 and 5) that receives InnoPaaS webhooks. It uses only Node's own `req`/`res`
  * API, so it also serves a plain `node:http` server: `createServer((req, res) => mw(req, res, done))`.
+ *
+ * @param notAMiddleware Nothing. Typed `never` so that `app.use('/webhook', innopaasWebhook)`, the
+ *   factory mounted without its call, is a type error: Express would pass it `(req, res, next)`.
  */
 export function innopaasWebhook<Req extends IncomingMessage = WebhookRequest>(
   options: InnopaasWebhookOptions<Req>,
+  ...notAMiddleware: never[]
 ): InnopaasWebhookMiddleware {
-  // `app.use(innopaasWebhook)` makes Express call the factory with (req, res, next).
-  // eslint-disable-next-line prefer-rest-params
-  if (looksLikeRequest(options) && typeof arguments[2] === 'function') {
-    // eslint-disable-next-line prefer-rest-params
-    (arguments[2] as NextFunction)(new TypeError(MOUNTED_UNCALLED));
+  // `app.use(innopaasWebhook)` in JavaScript makes Express call the factory with (req, res, next).
+  const next: unknown = (notAMiddleware as unknown[])[1];
+  if (looksLikeRequest(options) && typeof next === 'function') {
+    (next as NextFunction)(new TypeError(MOUNTED_UNCALLED));
     return undefined as never;
   }
   if (looksLikeRequest(options)) throw new TypeError(MOUNTED_UNCALLED);

@@ -1,3 +1,5 @@
+import bytes from 'bytes';
+
 // The checks every option goes through when the middleware is created: each error names
 // the option, shows the bad value (never a secret) and says the fix.
 
@@ -90,4 +92,31 @@ export function oneOf<T extends string>(name: string, value: unknown, allowed: r
   if (!allowed.includes(value as T))
     fail(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${show(value)})`, `Defaults to '${fallback}'.`);
   return value as T;
+}
+
+/**
+ * A size in bytes: a positive number, or a string with one of the units below (`'512kb'`, `'1mb'`).
+ * `bytes.parse` alone reads a unit it does not know as no unit at all (`'1m'` is 1 byte, `'512k'` 512),
+ * which would answer every delivery 413: such a value is refused here, with the spelling it meant.
+ */
+const SIZE = /^(\d+(?:\.\d+)?) *([a-z]*)$/i;
+const SIZE_UNITS = ['b', 'kb', 'mb', 'gb'];
+
+export function sizeInBytes(name: string, value: unknown, fallback: string): number {
+  const given = value ?? fallback;
+  const text = typeof given === 'string' ? given.trim() : undefined;
+  const match = text === undefined ? null : SIZE.exec(text);
+  const unit = match?.[2]?.toLowerCase() ?? '';
+  if (match && unit !== '' && !SIZE_UNITS.includes(unit)) {
+    const meant = /^[kmg]/.test(unit) ? ` Did you mean '${match[1]}${unit[0]}b'?` : '';
+    fail(
+      name,
+      `has a unit it does not know (got ${show(given)}): the units are ${SIZE_UNITS.join(', ')} (1kb = 1024 bytes)`,
+      `Write e.g. '512kb' or '1mb', or a number of bytes.${meant}`,
+    );
+  }
+  const size = typeof given === 'number' ? given : match ? bytes.parse(match[0]) : null;
+  if (size === null || !Number.isFinite(size) || size <= 0)
+    fail(name, `must be a positive number of bytes or a size such as '1mb' (got ${show(value)})`, `Defaults to '${fallback}'.`);
+  return size;
 }

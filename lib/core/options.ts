@@ -1,10 +1,9 @@
-import bytes from 'bytes';
 import type { Credentials } from '../stages/credentials';
 import { defaultDedupeKey } from '../delivery/deduper';
 import { MemoryStore } from '../delivery/memory-store';
 import type { EventQueue } from '../delivery/queue';
 import type { DedupeStore } from '../delivery/types';
-import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent } from '../events';
+import { EVENT_TYPES, EVENT_TYPE_ALIASES, type WebhookEvent } from '../events';
 import {
   closest,
   fail,
@@ -14,18 +13,21 @@ import {
   positiveMs,
   rejectUnknownKeys,
   show,
+  sizeInBytes,
 } from './option-checks';
 import { checkTimeZone } from '../events/time';
-import type { InnopaasWebhookOptions } from './types';
+import { reportToStderr } from './report';
+import type { ErrorHook, InnopaasWebhookOptions } from './types';
 
 /** The options after checking, with every default filled in. Private to the package. */
 export interface ResolvedConfig<Req> {
   credentials: Credentials[] | null;
-  handlers: Map<string, (event: never, req: Req) => void | Promise<void>>;
+  /** By event type. Keyed by `WebhookEvent['type']` so that an event's `type` looks its handler up as is. */
+  handlers: Map<WebhookEvent['type'] | string, (event: never, req: Req) => unknown>;
   onUnknownEvent: InnopaasWebhookOptions<Req>['onUnknownEvent'];
   onInvalidEvent: InnopaasWebhookOptions<Req>['onInvalidEvent'];
   onDuplicate: InnopaasWebhookOptions<Req>['onDuplicate'];
-  onError: InnopaasWebhookOptions<Req>['onError'];
+  onError: ErrorHook<Req> | undefined;
   allowRequest: InnopaasWebhookOptions<Req>['allowRequest'];
   methods: Set<string>;
   allowHeader: string;
@@ -47,7 +49,7 @@ export interface ResolvedDedupe {
   store: DedupeStore;
   ttlMs: number;
   claimTtlMs: number;
-  key: (event: InnopaasEvent | UnknownEvent) => string;
+  key: (event: WebhookEvent) => string;
   failOpen: boolean;
   timeoutMs: number;
 }
@@ -185,6 +187,8 @@ export function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers
             : `Known types: ${EVENT_TYPES.join(', ')}; use \`onUnknownEvent\` for others.`,
       );
     }
+    // `on: { [type]: enabled ? handler : undefined }` leaves the type without a handler.
+    if (handler === undefined) continue;
     if (typeof handler !== 'function')
       fail(`on.${type}`, `must be a function (got ${show(handler)})`, 'Pass `(event, req) => {}`.');
     handlers.set(type, handler);
@@ -272,8 +276,15 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
   }
   rejectUnknownKeys('', options, OPTION_KEYS);
   const credentials = resolveCredentials(options as InnopaasWebhookOptions<unknown>);
-  for (const hook of ['onUnknownEvent', 'onInvalidEvent', 'onDuplicate', 'onError', 'allowRequest'] as const)
+  for (const hook of ['onUnknownEvent', 'onInvalidEvent', 'onDuplicate', 'allowRequest'] as const)
     optionalFunction(hook, options[hook]);
+  const { onError } = options;
+  if (onError !== undefined && onError !== false && typeof onError !== 'function')
+    fail(
+      'onError',
+      `must be a function or false (got ${show(onError)})`,
+      'Pass (error, { req, event }) => { … }, or false to print nothing; by default each error is printed on stderr.',
+    );
 
   const methods = options.methods ?? ['POST'];
   if (!Array.isArray(methods) || methods.length === 0 || methods.some((m) => typeof m !== 'string' || !/^[A-Za-z]+$/.test(m))) {
@@ -285,18 +296,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
   }
   const upper = [...new Set(methods.map((m) => m.toUpperCase()))];
 
-  let limit: number | null;
-  try {
-    limit = typeof options.limit === 'number' ? options.limit : bytes.parse(options.limit ?? '1mb');
-  } catch {
-    limit = null;
-  }
-  if (limit === null || !Number.isFinite(limit) || limit <= 0)
-    fail(
-      'limit',
-      `must be a positive number of bytes or a size such as '1mb' (got ${show(options.limit)})`,
-      "Defaults to '1mb'.",
-    );
+  const limit = sizeInBytes('limit', options.limit, '1mb');
 
   const timeZone = options.timeZone ?? 'UTC';
   const zoneProblem = typeof timeZone === 'string' ? checkTimeZone(timeZone) : 'must be a string';
@@ -326,7 +326,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     onUnknownEvent: options.onUnknownEvent,
     onInvalidEvent: options.onInvalidEvent,
     onDuplicate: options.onDuplicate,
-    onError: options.onError,
+    onError: onError === false ? undefined : (onError ?? reportToStderr),
     allowRequest: options.allowRequest,
     methods: new Set(upper),
     allowHeader: upper.join(', '),
@@ -351,6 +351,7 @@ export function describeConfig(config: ResolvedConfig<unknown>): Record<string, 
   return {
     credentials: config.credentials ? `${config.credentials.length} pair(s) [redacted]` : 'none (insecureNoAuth)',
     handlers: [...config.handlers.keys()],
+    onError: config.onError === reportToStderr ? 'stderr' : config.onError ? 'function' : false,
     methods: [...config.methods],
     limit: config.limit,
     bodyTimeoutMs: config.bodyTimeoutMs,

@@ -8,12 +8,12 @@ export interface MemoryStoreOptions {
    * used one is forgotten first, so a very late redelivery of it would run its handlers again.
    * Defaults to `100_000` (about 12 MB of heap when full, with 36-character ids).
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * The longest any entry is kept, in milliseconds: a claim or completion TTL passed by the caller
    * above this is shortened to it. Defaults to `86_400_000` (24 hours).
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 /**

@@ -26,13 +26,13 @@ export interface RedisStoreOptions {
   /** A connected ioredis or node-redis client (or cluster). Required; the store never closes it. */
   client: RedisClientLike;
   /** Put before every event id to make its key, so several apps can share one database. Defaults to `'innopaas-webhook:'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Reject an operation that takes longer than this many milliseconds. The command itself is not
    * cancelled: a claim that lands after its timeout simply expires after its claim TTL. Defaults to
    * none: the client's own timeouts, and the middleware's, apply.
    */
-  operationTimeoutMs?: number;
+  operationTimeoutMs?: number | undefined;
 }
 
 /** A key as Redis gets it (see {@link redisKey}). */

@@ -19,8 +19,24 @@ export const envelopeSchema = {
   },
 } as const;
 
+/**
+ * The `type` of an event outside the catalogue (see {@link UnknownEvent}): a plain string at run time.
+ *
+ * Typed apart from `string` on purpose. In a union of events, a member whose `type` is `string` matches
+ * every name, so `event.type === 'whatsapp_mo_message_received'` could not rule it out and `event.body`
+ * would stay unknown; this type matches no name, so the comparison narrows to the catalogue's event.
+ * Where a `string` is needed, write `String(event.type)`.
+ */
+// `String`, the wrapper type, on purpose: it gives the string methods (`startsWith`…) without being
+// `string`, which would match every name.
+// eslint-disable-next-line @typescript-eslint/no-wrapper-object-types
+export interface UnknownEventType extends String {
+  /** Not a property: the marker that keeps this type apart from the catalogue's names. */
+  readonly __notInTheCatalogue: never;
+}
+
 /** One InnoPaaS webhook delivery: `type` says which event it is, `body` carries the event itself. */
-export interface EventEnvelope<T extends string, B> {
+export interface EventEnvelope<T extends string | UnknownEventType, B> {
   /** Identifier of this push. Opaque: UUIDs in every example, but nothing promises that. */
   id: string;
   /** The event type, e.g. `whatsapp_message_status_updated`. */

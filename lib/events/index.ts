@@ -1,7 +1,7 @@
 import type { JsonSchema } from './schema';
 import { accountReviewBodySchema, phoneNumberNameBodySchema } from './account';
 import type { AccountReviewEvent, PhoneNumberNameEvent } from './account';
-import { envelopeSchema, type EventEnvelope } from './envelope';
+import { envelopeSchema, type EventEnvelope, type UnknownEventType } from './envelope';
 import { inboundMessageBodySchema, type InboundMessageEvent } from './inbound-message';
 import { inboxMessageBodySchema, type ChatMoMessageEvent, type ChatMtMessageEvent } from './inbox';
 import { messageStatusBodySchema, type MessageStatusEvent } from './message-status';
@@ -41,6 +41,33 @@ export function canonicalEventType(type: string): EventType | undefined {
   return canonical.get(type);
 }
 
+/**
+ * Whether `event` is an event of `type` (in either spelling of a type that has two), as a type guard.
+ * For what `event.type === '…'` cannot narrow: an event typed `unknown` (a queue job, a stored copy), a
+ * type held in a variable, `events.filter(…)`, and `whatsapp_template_status_updated`, which a plain
+ * comparison would miss when it arrives spelt `whatsapp_template_status_update`.
+ *
+ * It reads the envelope, not the body: it is for events the middleware (or the test kit) produced, whose
+ * body was validated on arrival. Check untrusted JSON against the published schemas instead.
+ */
+export function isInnopaasEvent<T extends EventType>(event: unknown, type: T): event is EventMap[T] {
+  const wanted = typeof type === 'string' ? canonical.get(type) : undefined;
+  if (wanted === undefined) {
+    throw new TypeError(
+      `isInnopaasEvent: ${JSON.stringify(type)} is not an InnoPaaS event type; expected one of ${EVENT_TYPES.join(', ')}`,
+    );
+  }
+  if (typeof event !== 'object' || event === null) return false;
+  const { id, type: given, body } = event as { id?: unknown; type?: unknown; body?: unknown };
+  return (
+    typeof id === 'string' &&
+    typeof given === 'string' &&
+    canonical.get(given) === wanted &&
+    typeof body === 'object' &&
+    body !== null
+  );
+}
+
 /** Each event type and the event it delivers, for typing handlers per type. */
 export interface EventMap {
   whatsapp_message_status_updated: MessageStatusEvent;
@@ -57,8 +84,17 @@ export interface EventMap {
 /** Any event of the catalogue, discriminated by `type`. */
 export type InnopaasEvent = EventMap[EventType];
 
-/** An event whose `type` is not in the catalogue: only the envelope was checked. */
-export type UnknownEvent = EventEnvelope<string, Record<string, unknown>>;
+/**
+ * An event whose `type` is not in the catalogue (InnoPaaS adds types): only the envelope was checked.
+ * Its `type` is an {@link UnknownEventType}, a string at run time: `String(event.type)` reads it.
+ */
+export type UnknownEvent = EventEnvelope<UnknownEventType, Record<string, unknown>>;
+
+/**
+ * Any event the middleware hands on (`req.innopaasEvent`, `onDuplicate`, `onError`'s `event`): one of
+ * the catalogue, or an unknown one. Comparing `type` with a catalogue name narrows it to that event.
+ */
+export type WebhookEvent = InnopaasEvent | UnknownEvent;
 
 /** JSON Schema of each event type's `body`. Aliases use the schema of the type they stand for. */
 export const bodySchemas: { readonly [K in EventType]: JsonSchema } = {
@@ -91,7 +127,7 @@ export function eventSchema(type: EventType): JsonSchema {
   };
 }
 
-export { envelopeSchema, type EventEnvelope } from './envelope';
+export { envelopeSchema, type EventEnvelope, type UnknownEventType } from './envelope';
 export { decorateDates } from './dates';
 export type { JsonSchema, OpenEnum } from './schema';
 export {
@@ -103,6 +139,7 @@ export {
   type MessageStatusBody,
   type MessageStatusEvent,
 } from './message-status';
+export { isNewerStatus, statusRank } from './status-order';
 export {
   inboundMessageBodySchema,
   type AudioMessageBody,

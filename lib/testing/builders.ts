@@ -113,7 +113,7 @@ export function buildEvent<T extends EventType>(type: T, overrides?: EventOverri
 export function buildInboundMessage<M extends InboundMessageType>(
   type: M,
   body?: DeepPartial<InboundMessageBodyOf<M>>,
-  envelope?: { id?: string; eventTime?: string },
+  envelope?: { id?: string | undefined; eventTime?: string | undefined },
 ): InboundMessageEventOf<M> {
   if (!Object.prototype.hasOwnProperty.call(MESSAGE_EXAMPLES, type)) {
     throw new TypeError(

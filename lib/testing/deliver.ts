@@ -33,21 +33,21 @@ export type DeliveryTarget = string | URL | ((req: IncomingMessage, res: ServerR
 
 export interface DeliverOptions {
   /** Sent as the `UserName` and `Authorization` headers. Defaults to none. */
-  credentials?: DeliveryCredentials;
+  credentials?: DeliveryCredentials | undefined;
   /** Extra request headers; they win over the ones derived from the other options. */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
   /** `Content-Type` of the request; `null` sends none. Defaults to `application/json`. */
-  contentType?: string | null;
+  contentType?: string | null | undefined;
   /** The raw request body, sent instead of `JSON.stringify(event)`: for malformed payloads in negative tests. */
-  body?: string | Uint8Array;
+  body?: string | Uint8Array | undefined;
   /** Defaults to `POST`, the method InnoPaaS uses. */
-  method?: string;
+  method?: string | undefined;
   /** Path requested from an in-process target. Defaults to `/webhook`; ignored for a URL. */
-  path?: string;
+  path?: string | undefined;
   /** Give up on a delivery not answered within this many ms. Defaults to 30,000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** HTTP agent for a URL target, e.g. a keep-alive agent sized for concurrent deliveries. */
-  agent?: Agent;
+  agent?: Agent | undefined;
 }
 
 /** The answer to one delivery. */

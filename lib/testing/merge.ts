@@ -1,12 +1,13 @@
 /**
- * A recursive partial: every property optional at every depth. Arrays are replaced whole, never merged
- * by index, so they take their full element type: a half-built contact card in an array would not be
- * completed by anything.
+ * A recursive partial: every property optional at every depth, and `undefined` (which removes the key)
+ * accepted even under `exactOptionalPropertyTypes`. Arrays are replaced whole, never merged by index, so
+ * they take their full element type: a half-built contact card in an array would not be completed by
+ * anything.
  */
-export type DeepPartial<T> = T extends readonly unknown[] | Date
-  ? T
+export type DeepPartial<T> = T extends readonly unknown[] | Date | string | number | boolean
+  ? T // `string` first: an open enumeration's `string & {}` is an object type too, and would be mapped.
   : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    ? { [K in keyof T]?: DeepPartial<T[K]> | undefined }
     : T;
 
 // Keys that would reach Object.prototype through a dotted path or a merged object.
