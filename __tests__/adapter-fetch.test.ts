@@ -99,7 +99,26 @@ describe('innopaasFetchHandler: requests', () => {
       expect('body' in response && JSON.parse(response.body)).toMatchObject({ code: 'payload_too_large' });
     });
 
-    test('a body that stops half way → 408 request_timeout after bodyTimeoutMs', async () => {
+    test('a declared body that never comes → 408 request_timeout after bodyTimeoutMs', async () => {
+      const response = await sendRaw(server.port, rawPost(credentials, { contentLength: '100' }));
+      expect(response.status).toBe(408);
+      expect('body' in response && JSON.parse(response.body)).toMatchObject({ code: 'request_timeout' });
+    });
+
+    test('a declared body that trickles in within bodyTimeoutMs → 200', async () => {
+      const body = JSON.stringify(textEvent());
+      const half = body.length >> 1;
+      const response = await sendRaw(
+        server.port,
+        rawPost(credentials, {
+          contentLength: String(Buffer.byteLength(body)),
+          then: [body.slice(0, half), 50, body.slice(half)],
+        }),
+      );
+      expect(response.status).toBe(200);
+    });
+
+    test('a chunked body that stops half way → 408 request_timeout after bodyTimeoutMs', async () => {
       const first = chunked(Buffer.from('{"id":"abc","type":'), 1 << 10)[0] as Buffer;
       const response = await sendRaw(
         server.port,

@@ -113,7 +113,7 @@ class FetchRequest implements ReceiverRequest<Request> {
   }
 
   readBody(done: BodyCallback): void {
-    readFetchBody(this.req, this.limit, this.bodyTimeoutMs, done);
+    readFetchBody(this.req, this.headers['content-length'], this.limit, this.bodyTimeoutMs, done);
   }
 
   attachEvent(): void {

@@ -8,13 +8,59 @@ const FIX_USED =
   'The request body was read before the webhook handler got the request. Pass the untouched Request ' +
   '(in Hono `c.req.raw`, and no `await c.req.json()` before it), or clone it first with `request.clone()`.';
 
+const tooLarge = (limit: number) =>
+  new InnopaasWebhookError('payload_too_large', { detail: `The body is larger than the ${limit}-byte limit.` });
+const timedOut = (timeoutMs: number) =>
+  new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` });
+
 /**
- * Reads a Fetch `Request` body with a byte cap and a time limit, counting while it streams, so that an
- * oversized body without a Content-Length is stopped at the limit rather than buffered in full.
- * The stream is cancelled on every failure: the platform then stops receiving it.
+ * Reads a Fetch `Request` body with a byte cap and a time limit. A body with a Content-Length (already
+ * checked against the limit: the server reads no more than it declares) is read with `arrayBuffer()`,
+ * which the platforms serve without a web stream; one without is counted while it streams, so that an
+ * oversized chunked body is stopped at the limit rather than buffered in full.
  */
-export function readFetchBody(request: Request, limit: number, timeoutMs: number, done: BodyCallback): void {
+export function readFetchBody(
+  request: Request,
+  declaredLength: string | undefined,
+  limit: number,
+  timeoutMs: number,
+  done: BodyCallback,
+): void {
   if (request.bodyUsed) return done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED }));
+  if (declaredLength !== undefined) return readDeclared(request, limit, timeoutMs, done);
+  readStream(request, limit, timeoutMs, done);
+}
+
+function readDeclared(request: Request, limit: number, timeoutMs: number, done: BodyCallback): void {
+  let settled = false;
+  const timer = setTimeout(() => {
+    settled = true;
+    done(timedOut(timeoutMs));
+  }, timeoutMs);
+  request.arrayBuffer().then(
+    (buffer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Only a Request built in process can carry more than it declares; it is refused all the same.
+      if (buffer.byteLength > limit) done(tooLarge(limit));
+      else done(null, { bytes: Buffer.from(buffer) });
+    },
+    (cause: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done(
+        request.bodyUsed && cause instanceof TypeError
+          ? new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED })
+          : new InnopaasWebhookError('request_aborted', { detail: 'The body could not be read.', cause }),
+      );
+    },
+  );
+}
+
+/** Counts the chunks as they come; the stream is cancelled on every failure, so the platform stops receiving it. */
+function readStream(request: Request, limit: number, timeoutMs: number, done: BodyCallback): void {
   const body = request.body;
   if (body === null) return done(null, { bytes: EMPTY });
   let reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -39,10 +85,7 @@ export function readFetchBody(request: Request, limit: number, timeoutMs: number
     if (chunks.length === 1 && first) done(null, { bytes: Buffer.from(first.buffer, first.byteOffset, first.byteLength) });
     else done(null, { bytes: chunks.length === 0 ? EMPTY : Buffer.concat(chunks, received) });
   };
-  const timer = setTimeout(
-    () => finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` })),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => finish(timedOut(timeoutMs)), timeoutMs);
   const next = (): void => {
     reader.read().then(
       (result) => {
@@ -50,11 +93,7 @@ export function readFetchBody(request: Request, limit: number, timeoutMs: number
         if (result.done) return finish(null);
         const chunk = result.value;
         received += chunk.byteLength;
-        if (received > limit) {
-          return finish(
-            new InnopaasWebhookError('payload_too_large', { detail: `The body is larger than the ${limit}-byte limit.` }),
-          );
-        }
+        if (received > limit) return finish(tooLarge(limit));
         chunks.push(chunk);
         next();
       },
