@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { deliver } from '../lib/testing';
 import { AUTH, USER, textEvent } from './helpers/app';
+import { bunSuite } from './helpers/bun';
 
 /**
  * The built package's Fetch handler in a runtime that is not Node: Bun (JavaScriptCore), installed from
@@ -10,36 +11,16 @@ import { AUTH, USER, textEvent } from './helpers/app';
  * it must run.
  */
 
-function findBun(): { path: string } | { missing: string } {
-  let path: string;
-  try {
-    path = join(dirname(require.resolve('bun/package.json')), 'bin', 'bun.exe');
-  } catch {
-    return { missing: 'the bun package is not installed (npm ci installs it)' };
-  }
-  try {
-    execFileSync(path, ['--version'], { stdio: 'pipe' });
-    return { path };
-  } catch (error) {
-    return { missing: `${path} does not run (${(error as Error).message.split('\n')[0]}): its install script did not run?` };
-  }
-}
+const { bun, describe: describeInBun } = bunSuite('runtime-bun.test.ts');
 
-const bun = findBun();
-if ('missing' in bun) {
-  if (process.env.CI) throw new Error(`The Bun runtime test cannot be skipped under CI: ${bun.missing}`);
-  console.warn(`runtime-bun.test.ts skipped: ${bun.missing}`);
-}
-const describeWithBun = 'path' in bun ? describe : describe.skip;
-
-describeWithBun('the Fetch handler in Bun, over HTTP', () => {
+describeInBun('the Fetch handler in Bun, over HTTP', () => {
   let child: ChildProcess;
   let origin: string;
   let stderr = '';
   const credentials = { userName: USER, authorization: AUTH };
 
   beforeAll(async () => {
-    child = spawn((bun as { path: string }).path, [join(__dirname, 'runtimes', 'fetch-server.mjs')], {
+    child = spawn(bun as string, [join(__dirname, 'runtimes', 'fetch-server.mjs')], {
       env: { ...process.env, WEBHOOK_USER: USER, WEBHOOK_AUTH: AUTH },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
