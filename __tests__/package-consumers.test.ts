@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { textEvent } from './helpers/app';
-import { findBun } from './helpers/bun';
+import { findBun } from './helpers/runtimes';
 
 const root = resolve(__dirname, '..');
 

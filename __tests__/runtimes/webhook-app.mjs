@@ -1,0 +1,32 @@
+// The app every non-Node runtime serves in __tests__/runtime-fetch.test.ts: the built package's Fetch
+// handler at /webhook, as the README mounts it, and GET /seen listing what the handlers saw.
+import { innopaasFetchHandler } from '../../dist/index.mjs';
+
+/** `fetch(request, context)` for the runtime's server; `runtime` names it in GET /seen. */
+export function createWebhookApp({ userName, authorization, runtime }) {
+  const seen = [];
+  let failures = 0;
+  const handler = innopaasFetchHandler({
+    userName,
+    authorization,
+    limit: 4096,
+    on: {
+      whatsapp_mo_message_received: async (event, req) => {
+        // The first delivery of a "fail once" event fails, so that its redelivery shows the claim was released.
+        if (event.body.text?.body === 'fail once' && failures++ === 0) throw new Error('failing on purpose');
+        seen.push({
+          id: event.id,
+          text: event.body.text?.body,
+          isRequest: req instanceof Request,
+          eventDate: event.eventDate instanceof Date,
+        });
+      },
+    },
+  });
+  return (request, context) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/webhook') return handler(request, context);
+    if (pathname === '/seen') return Response.json({ runtime, seen });
+    return new Response('not found', { status: 404 });
+  };
+}
