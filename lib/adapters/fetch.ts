@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import createDebug from 'debug';
-import { decodeBody } from '../stages/body';
+import { type BodyCallback, decodeBody } from '../stages/body';
 import { createCredentialCheck } from '../stages/credentials';
 import { readFetchBody } from '../stages/fetch-body';
 import { describeConfig, parseOptions } from '../core/options';
@@ -8,7 +8,6 @@ import { fail } from '../core/option-checks';
 import { describeThrown } from '../core/errors';
 import { type Outcome, RECEIVED, type RespondOutcome } from '../core/outcome';
 import { Receiver, type ReceiverRequest } from '../core/receiver';
-import type { BodyCallback } from '../stages/body';
 import type { InnopaasWebhookOptions } from '../core/types';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -29,7 +28,7 @@ export interface FetchHandlerContext {
 export interface InnopaasFetchHandler {
   /**
    * Answers one request. With `forwardErrors`, the promise rejects with the `InnopaasWebhookError`
-   * instead, for the framework's error handler (Hono's `app.onError`, Bun's and Deno's `onError`).
+   * instead, for the framework's error handler (Hono's `app.onError`, `Bun.serve`'s `error`, `Deno.serve`'s `onError`).
    */
   (request: Request, context?: FetchHandlerContext): Promise<Response>;
   /** Resolves once every running handler has settled and its claim is completed or released. */
