@@ -159,6 +159,21 @@ for (const [name, found, start, version, send] of runtimes) {
         if (status === 405) expect(res.headers.allow).toBe('POST');
       });
 
+      test("ack: 'immediately' answers at once, and the handler still finishes after the answer", async () => {
+        const event = textEvent('after the answer');
+        const res = await send(`${served.origin}/webhook-ack`, event, { credentials });
+        expect(res.body).toEqual({ received: true });
+        const record = { id: event.id, text: 'after the answer', after: 'ack' };
+        const seenNow = async () =>
+          ((await send(`${served.origin}/seen`, undefined, { method: 'GET' })).body as { seen: unknown[] }).seen;
+        expect(await seenNow()).not.toContainEqual(record);
+        const deadline = Date.now() + 5000;
+        while (!(await seenNow()).some((entry) => JSON.stringify(entry) === JSON.stringify(record)) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(await seenNow()).toContainEqual(record);
+      });
+
       test('the connectivity test (an empty body) → 200 test', async () => {
         const res = await send(url(), undefined, { credentials });
         expect(res.body).toEqual({ received: true, test: true });

@@ -23,9 +23,23 @@ export function createWebhookApp({ userName, authorization, runtime }) {
       },
     },
   });
+  // Answers first; the handler then waits and records: it finishes only if the platform waits for it
+  // (Workers: through context.waitUntil).
+  const acknowledging = innopaasFetchHandler({
+    userName,
+    authorization,
+    ack: 'immediately',
+    on: {
+      whatsapp_mo_message_received: async (event) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        seen.push({ id: event.id, text: event.body.text?.body, after: 'ack' });
+      },
+    },
+  });
   return (request, context) => {
     const { pathname } = new URL(request.url);
     if (pathname === '/webhook') return handler(request, context);
+    if (pathname === '/webhook-ack') return acknowledging(request, context);
     if (pathname === '/seen') return Response.json({ runtime, seen });
     return new Response('not found', { status: 404 });
   };
