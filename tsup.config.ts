@@ -12,4 +12,6 @@ export default defineConfig({
   platform: 'node',
   splitting: false,
   shims: false,
+  // Keep `node:` on built-in imports: Deno and Cloudflare Workers (nodejs_compat) resolve built-ins by that prefix.
+  removeNodeProtocol: false,
 });

@@ -1,14 +1,42 @@
 import request from 'supertest';
-import { innopaasWebhook } from '../lib';
-import { AUTH, USER, createApp, credentials, expressVersions, textEvent } from './helpers/app';
+import { innopaasWebhook, type InnopaasWebhookOptions } from '../lib';
+import { AUTH, USER, createApp as createExpressApp, credentials, expressVersions, textEvent } from './helpers/app';
+import { createFetchApp } from './helpers/fetch-app';
 
-describe.each(expressVersions)('status table (%s)', (_name, express) => {
+/**
+ * Where the status table runs: the Express middleware under both majors, and the Fetch handler in a Hono
+ * app on Node. Each gives a request listener with the webhook at /webhook, and an error handler that
+ * answers 599 with what a forwarded error carried (next(err), or the rejected handler promise).
+ */
+const receivers = [
+  ...expressVersions.map(
+    ([name, express]) =>
+      [
+        name,
+        {
+          createApp: (options: Partial<InnopaasWebhookOptions> = {}) => createExpressApp(express, options),
+          /** Express handlers get Node's req, with the event attached. */
+          requestCarries: (req: unknown, event: unknown) => (req as { innopaasEvent?: unknown }).innopaasEvent === event,
+        },
+      ] as const,
+  ),
+  [
+    'Fetch handler, Hono on Node',
+    {
+      createApp: (options: Partial<InnopaasWebhookOptions> = {}) => createFetchApp(options as never),
+      /** Fetch handlers get the Request itself. */
+      requestCarries: (req: unknown) => req instanceof Request,
+    },
+  ] as const,
+];
+
+describe.each(receivers)('status table (%s)', (_name, { createApp, requestCarries }) => {
   test('POST of a valid event with the right credentials → 200 and the typed handler runs', async () => {
     const seen: unknown[] = [];
-    const { app } = createApp(express, {
+    const { app } = createApp({
       on: {
         whatsapp_mo_message_received: async (event, req) => {
-          seen.push([event.body.type, (req as { innopaasEvent?: unknown }).innopaasEvent === event]);
+          seen.push([event.body.type, requestCarries(req, event)]);
         },
       },
     });
@@ -19,7 +47,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test.each(['GET', 'PUT', 'DELETE', 'PATCH'] as const)('%s → 405 with Allow: POST', async (method) => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     const res = await request(app)[method.toLowerCase() as 'get'](`/webhook`).set(credentials).expect(405);
     expect(res.headers.allow).toBe('POST');
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -27,7 +55,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('the methods option widens what is accepted', async () => {
-    const { app } = createApp(express, { methods: ['POST', 'PUT'] });
+    const { app } = createApp({ methods: ['POST', 'PUT'] });
     await request(app).put('/webhook').set(credentials).send(textEvent()).expect(200);
     const res = await request(app).get('/webhook').set(credentials).expect(405);
     expect(res.headers.allow).toBe('POST, PUT');
@@ -43,7 +71,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     ['Authorization one character short', { UserName: USER, Authorization: AUTH.slice(0, -1) }],
   ])('%s → 401 with the same body, never echoing a credential', async (_case, headers) => {
     let called = false;
-    const { app } = createApp(express, {
+    const { app } = createApp({
       on: {
         whatsapp_mo_message_received: () => {
           called = true;
@@ -64,12 +92,12 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('header names are case-insensitive', async () => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     await request(app).post('/webhook').set({ username: USER, AUTHORIZATION: AUTH }).send(textEvent()).expect(200);
   });
 
   test('credential rotation: every configured pair is accepted', async () => {
-    const { app } = createApp(express, {
+    const { app } = createApp({
       userName: undefined,
       authorization: undefined,
       credentials: [
@@ -83,7 +111,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('401 is decided before the body is read (an unauthenticated oversized body is 401, not 413)', async () => {
-    const { app } = createApp(express, { limit: 100 });
+    const { app } = createApp({ limit: 100 });
     await request(app).post('/webhook').set('Content-Type', 'application/json').send('x'.repeat(5000)).expect(401);
   });
 
@@ -97,7 +125,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     ['application/json; charset=latin1', 415],
     ['application/json; charset', 415],
   ])('Content-Type %s → %d', async (type, status) => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     const res = await request(app)
       .post('/webhook')
       .set(credentials)
@@ -108,7 +136,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('a missing Content-Type is read as JSON', async () => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     await request(app)
       .post('/webhook')
       .set(credentials)
@@ -118,7 +146,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('Content-Encoding gzip → 415 unsupported_content_encoding', async () => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     const res = await request(app)
       .post('/webhook')
       .set(credentials)
@@ -130,7 +158,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('a body over the limit → 413 (Content-Length pre-check)', async () => {
-    const { app } = createApp(express, { limit: 1024 });
+    const { app } = createApp({ limit: 1024 });
     const res = await request(app)
       .post('/webhook')
       .set(credentials)
@@ -140,7 +168,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('malformed JSON → 400 invalid_json without echoing the payload', async () => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     const res = await request(app)
       .post('/webhook')
       .set(credentials)
@@ -152,7 +180,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('invalid UTF-8 → 400 invalid_encoding', async () => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     const bytes = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const res = await request(app)
       .post('/webhook')
@@ -170,7 +198,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     ['whitespace', '  \n '],
   ])('%s with credentials → 200, no handler (connectivity test)', async (_case, body) => {
     let called = 0;
-    const { app } = createApp(express, {
+    const { app } = createApp({
       on: {
         whatsapp_mo_message_received: () => {
           called += 1;
@@ -195,7 +223,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test('a JSON array → 400 batch_not_supported, seen by onInvalidEvent', async () => {
     const invalid: string[] = [];
-    const { app } = createApp(express, {
+    const { app } = createApp({
       onInvalidEvent: (info) => {
         invalid.push(info.error.code);
       },
@@ -207,7 +235,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test('an invalid envelope → 400 listing the failing JSON paths, onInvalidEvent called', async () => {
     const infos: { code: string; paths: string[] }[] = [];
-    const { app } = createApp(express, {
+    const { app } = createApp({
       onInvalidEvent: (info) => {
         infos.push({ code: info.error.code, paths: info.problems.map((p) => p.path) });
       },
@@ -227,7 +255,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   test('an event body failing its schema → 400 invalid_event with /body paths', async () => {
     const event = textEvent();
     delete (event.body as Record<string, unknown>).wamid;
-    const { app } = createApp(express, {
+    const { app } = createApp({
       on: {
         whatsapp_mo_message_received: () => {
           throw new Error('must not run');
@@ -241,7 +269,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test("invalidEvents: 'acknowledge' answers 200 and still calls onInvalidEvent", async () => {
     let seen = 0;
-    const { app } = createApp(express, {
+    const { app } = createApp({
       invalidEvents: 'acknowledge',
       onInvalidEvent: () => {
         seen += 1;
@@ -258,7 +286,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
 
   test('an unknown type → 200 and onUnknownEvent with the event', async () => {
     const unknown: string[] = [];
-    const { app } = createApp(express, {
+    const { app } = createApp({
       onUnknownEvent: (event) => {
         unknown.push(String(event.type));
       },
@@ -272,7 +300,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test('a prototype key as type is an unknown type, not a crash', async () => {
-    const { app } = createApp(express);
+    const { app } = createApp();
     await request(app)
       .post('/webhook')
       .set(credentials)
@@ -283,7 +311,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   test('the same id again → 200 duplicate, handler not called twice', async () => {
     let calls = 0;
     const duplicates: string[] = [];
-    const { app } = createApp(express, {
+    const { app } = createApp({
       on: {
         whatsapp_mo_message_received: () => {
           calls += 1;
@@ -306,7 +334,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const { app } = createApp(express, { on: { whatsapp_mo_message_received: () => gate } });
+    const { app } = createApp({ on: { whatsapp_mo_message_received: () => gate } });
     const event = textEvent();
     const first = request(app)
       .post('/webhook')
@@ -323,7 +351,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   test('a handler that throws → 500 handler_failed, onError called, the retry runs the handler again', async () => {
     let calls = 0;
     const errors: string[] = [];
-    const { app } = createApp(express, {
+    const { app } = createApp({
       on: {
         whatsapp_mo_message_received: async () => {
           calls += 1;
@@ -344,7 +372,7 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test("forwardErrors: 'handler' hands handler failures to next(err)", async () => {
-    const { app } = createApp(express, {
+    const { app } = createApp({
       forwardErrors: 'handler',
       on: {
         whatsapp_mo_message_received: () => {
@@ -358,14 +386,16 @@ describe.each(expressVersions)('status table (%s)', (_name, express) => {
   });
 
   test("forwardErrors: 'all' hands every rejection to next(err)", async () => {
-    const { app } = createApp(express, { forwardErrors: 'all' });
+    const { app } = createApp({ forwardErrors: 'all' });
     const res = await request(app).post('/webhook').send(textEvent()).expect(599);
     expect(res.body).toMatchObject({ code: 'unauthorized', status: 401 });
   });
+});
 
+describe.each(expressVersions)('status table, Express only (%s)', (_name, express) => {
   test('passThrough calls next() after the handlers so the route answers, with req.innopaasEvent set', async () => {
     const order: string[] = [];
-    const { app } = createApp(
+    const { app } = createExpressApp(
       express,
       {
         passThrough: true,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { textEvent } from './helpers/app';
 import { NODE_MAJOR } from './helpers/node-line';
+import { findBun } from './helpers/runtimes';
 
 const root = resolve(__dirname, '..');
 
@@ -31,7 +32,8 @@ describe('the packed tarball works from require() and from import', () => {
       cwd: dir,
       stdio: 'pipe',
     });
-    for (const file of ['smoke.cjs', 'smoke.mjs']) copyFileSync(join(__dirname, 'consumers', file), join(dir, file));
+    for (const file of ['smoke.cjs', 'smoke.mjs', 'smoke-fetch.mjs'])
+      copyFileSync(join(__dirname, 'consumers', file), join(dir, file));
     writeFileSync(join(dir, 'event.json'), JSON.stringify(textEvent('from the tarball')));
   }, 180_000);
   afterAll(() => {
@@ -50,6 +52,24 @@ describe('the packed tarball works from require() and from import', () => {
       guard: true,
       schema: 'InnoPaaS whatsapp_mo_message_received event',
       built: 'whatsapp_message_status_updated',
+    });
+  });
+
+  const bun = findBun();
+  test.each([
+    ['Node', process.execPath],
+    ['Bun', 'path' in bun ? bun.path : undefined],
+  ])('the Fetch handler from import answers a Request in %s', (_runtime, binary) => {
+    if (binary === undefined) {
+      if (process.env.CI) throw new Error(`Bun is missing: ${'missing' in bun ? bun.missing : ''}`);
+      return console.warn(`Bun consumer check skipped: ${'missing' in bun ? bun.missing : ''}`);
+    }
+    const out = execFileSync(binary, ['smoke-fetch.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    expect(JSON.parse(out.trim())).toEqual({
+      status: 200,
+      answer: { received: true },
+      seen: [['from the tarball', true]],
+      refused: 401,
     });
   });
 

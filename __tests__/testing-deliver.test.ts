@@ -148,7 +148,8 @@ describe('deliver to other targets', () => {
     await expect(deliver(`http://127.0.0.1:${port}/webhook`, {})).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('rejects a target that is neither a URL nor a listener', async () => {
-    await expect(deliver(42 as never, {})).rejects.toThrow(/URL or a request listener/);
+  it('rejects a target that is neither a URL, a listener nor a fetch target', async () => {
+    await expect(deliver(42 as never, {})).rejects.toThrow(/URL or a request listener .*fetch\(request\)/);
+    await expect(deliver({ fetch: 'no' } as never, {})).rejects.toThrow(/URL or a request listener/);
   });
 });

@@ -328,6 +328,61 @@ export const extraContenders = [
   })),
 ];
 
+/**
+ * The Fetch handler on Node, chosen with `--only 1,3,1h,3f,3fn` (bench/README.md, "The Fetch handler"):
+ * (1h) is Hono's floor, a route that reads the body and answers, served by @hono/node-server as (3f) is;
+ * (3f) is innopaasFetchHandler with (3)'s options in a Hono route, as the README mounts it; (3fn) is the
+ * same handler given to @hono/node-server's request listener directly, without Hono's router.
+ */
+function createFetchHandler(buildPath) {
+  const { innopaasFetchHandler } = loadBuild(buildPath);
+  return innopaasFetchHandler({
+    userName: USER_NAME,
+    authorization: AUTHORIZATION,
+    on: { whatsapp_mo_message_received: async () => {} },
+  });
+}
+
+async function honoApp(route) {
+  const [{ Hono }, { getRequestListener }] = await Promise.all([import('hono'), import('@hono/node-server')]);
+  const app = new Hono();
+  app.post('/webhook', route);
+  return getRequestListener(app.fetch);
+}
+
+extraContenders.push(
+  {
+    key: 'hono-floor',
+    label: '1h Hono floor (@hono/node-server)',
+    payload: 'innopaas',
+    create: () =>
+      honoApp(async (c) => {
+        await c.req.raw.arrayBuffer();
+        return new Response(RECEIVED, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+      }),
+  },
+  {
+    key: 'fetch-hono',
+    servesBuild: true,
+    label: '3f innopaasFetchHandler in Hono',
+    payload: 'innopaas',
+    create(buildPath) {
+      const handler = createFetchHandler(buildPath);
+      return honoApp((c) => handler(c.req.raw));
+    },
+  },
+  {
+    key: 'fetch-node-server',
+    servesBuild: true,
+    label: '3fn innopaasFetchHandler on @hono/node-server, no router',
+    payload: 'innopaas',
+    async create(buildPath) {
+      const { getRequestListener } = await import('@hono/node-server');
+      return getRequestListener(createFetchHandler(buildPath));
+    },
+  },
+);
+
 export function findContender(key) {
   const all = [...contenders, ...extraContenders];
   const found = all.find((c) => c.key === key || c.label.startsWith(`${key} `));

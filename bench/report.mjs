@@ -117,7 +117,38 @@ export function goalChecks(results) {
       `INFO  recipe ${name}: ${parts.join(', ')}; CPU ${recipe.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`,
     );
   }
-  return [...checks, ...express4Line(results), ...compareLine(results)];
+  return [...checks, ...express4Line(results), ...fetchLine(results), ...compareLine(results)];
+}
+
+/**
+ * The Fetch handler against the Express middleware (`--only 1,3,1h,3f,3fn`): each against the other, and
+ * each above its own framework's floor, which is what the adapter adds.
+ */
+function fetchLine(results) {
+  const by = (key) => results.find((r) => r.contender.key === key);
+  const [expressFloor, ours, honoFloor, fetchHono, fetchBare] = [
+    'express-floor',
+    'innopaas',
+    'hono-floor',
+    'fetch-hono',
+    'fetch-node-server',
+  ].map(by);
+  const lines = [];
+  for (const [name, fetched] of [
+    ['(3f)', fetchHono],
+    ['(3fn)', fetchBare],
+  ]) {
+    if (!fetched || !ours) continue;
+    lines.push(
+      `INFO  Fetch handler ${name} = ${(fetched.rps / ours.rps).toFixed(2)}× (3) by req/s; CPU ${fetched.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`,
+    );
+  }
+  if (fetchHono && honoFloor && ours && expressFloor) {
+    lines.push(
+      `INFO  CPU above the framework's floor, µs/req: (3f) − (1h) ${(fetchHono.cpuPerRequest - honoFloor.cpuPerRequest).toFixed(1)}, (3) − (1) ${(ours.cpuPerRequest - expressFloor.cpuPerRequest).toFixed(1)}; (1h) = ${(honoFloor.rps / expressFloor.rps).toFixed(2)}× (1) by req/s`,
+    );
+  }
+  return lines;
 }
 
 /** The first recipe on Express 4 (`--only 3e4,3ce4`). */

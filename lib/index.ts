@@ -31,3 +31,5 @@ export type {
 } from './delivery';
 export { parseInnopaasTime } from './events/time';
 export * from './events';
+export { innopaasFetchHandler } from './adapters/fetch';
+export type { FetchHandlerContext, InnopaasFetchHandler, InnopaasFetchHandlerOptions } from './adapters/fetch';

@@ -14,7 +14,7 @@ const log = createDebug('innopaas-webhook');
 
 /**
  * What an adapter (Express/`node:http`, Fetch) gives the receiver for one request, and how the receiver
- * answers it. Every member is used on every request that gets that far.
+ * answers it. Every required member is used on every request that gets that far.
  */
 export interface ReceiverRequest<Req> {
   method: string;
@@ -33,6 +33,11 @@ export interface ReceiverRequest<Req> {
   attachEvent(event: AnyEvent): void;
   /** Answers the request, or hands it on (`next`). Called exactly once per request. */
   respond(outcome: Outcome): void;
+  /**
+   * Optional: keeps the platform alive for work that outlasts the answer (`ack: 'immediately'`), such
+   * as a Workers `ctx.waitUntil`. Adapters whose process lives on leave it out.
+   */
+  waitUntil?(work: Promise<unknown>): void;
 }
 
 /** Everything the receiver knows about one delivery once its event is validated. */
@@ -398,6 +403,8 @@ export class Receiver<Req> {
       },
     );
     this.running.set(delivery, settled);
+    // The answer is out already: a platform that stops once it has answered must wait for the handler.
+    if (this.config.ackImmediately) delivery.request.waitUntil?.(settled);
   }
 
   // ── Rejections and hooks ──────────────────────────────────────────────────────────────────────

@@ -31,7 +31,8 @@ const ALREADY_COMPLETED: ClaimResult = Object.freeze({ status: 'completed' });
  * integer increment. `crypto.randomUUID()` would be unique too, but costs more on every claim, and a
  * token here never leaves the process.
  */
-const TOKEN_PREFIX = `${randomBytes(6).toString('base64url')}.`;
+// Drawn on first use: Cloudflare Workers refuse random values while a module loads.
+let tokenPrefix: string | undefined;
 let tokenCounter = 0;
 
 /**
@@ -76,7 +77,7 @@ export class MemoryStore implements DedupeStore {
     const current = cache.get(key);
     if (current === COMPLETED) return ALREADY_COMPLETED;
     if (current !== undefined) return IN_PROGRESS;
-    const token = TOKEN_PREFIX + (++tokenCounter).toString(36);
+    const token = (tokenPrefix ??= `${randomBytes(6).toString('base64url')}.`) + (++tokenCounter).toString(36);
     cache.set(key, token, { ttl });
     return { status: 'claimed', token };
   }

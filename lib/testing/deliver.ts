@@ -25,11 +25,16 @@ export function credentialHeaders({ userName, authorization }: DeliveryCredentia
   return { UserName: userName, Authorization: authorization };
 }
 
+/** Anything with a Fetch-API `fetch`: a Hono app, `{ fetch: innopaasFetchHandler(…) }`, a Workers module. */
+export interface FetchTarget {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
 /**
- * Where a delivery goes: a URL (`http://127.0.0.1:3000/webhook`), or an in-process request listener
- * such as an Express app or `(req, res) => middleware(req, res)`.
+ * Where a delivery goes: a URL (`http://127.0.0.1:3000/webhook`), an in-process request listener
+ * such as an Express app or `(req, res) => middleware(req, res)`, or a {@link FetchTarget}.
  */
-export type DeliveryTarget = string | URL | ((req: IncomingMessage, res: ServerResponse) => void);
+export type DeliveryTarget = string | URL | ((req: IncomingMessage, res: ServerResponse) => void) | FetchTarget;
 
 export interface DeliverOptions {
   /** Sent as the `UserName` and `Authorization` headers. Defaults to none. */
@@ -77,12 +82,17 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   }
 }
 
-function send(url: URL, payload: Buffer, options: DeliverOptions, agent: Agent | false | undefined): Promise<DeliveryResponse> {
+function requestHeaders(payload: Buffer, options: DeliverOptions): Record<string, string> {
   const headers: Record<string, string> = { 'Content-Length': String(payload.length) };
   const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
   if (contentType !== null) headers['Content-Type'] = contentType;
   if (options.credentials) Object.assign(headers, credentialHeaders(options.credentials));
   Object.assign(headers, options.headers);
+  return headers;
+}
+
+function send(url: URL, payload: Buffer, options: DeliverOptions, agent: Agent | false | undefined): Promise<DeliveryResponse> {
+  const headers = requestHeaders(payload, options);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const started = performance.now();
@@ -129,10 +139,49 @@ async function withEphemeralServer<R>(listener: RequestListener, use: (origin: s
   }
 }
 
+/** Calls a Fetch target in process with the Request InnoPaaS would send: no server, no socket. */
+async function sendToFetch(target: FetchTarget, payload: Buffer, options: DeliverOptions): Promise<DeliveryResponse> {
+  const method = options.method ?? 'POST';
+  const bodyless = method === 'GET' || method === 'HEAD';
+  const request = new Request(new URL(options.path ?? '/webhook', 'http://127.0.0.1'), {
+    method,
+    headers: bodyless ? { ...requestHeaders(payload, options), 'Content-Length': '0' } : requestHeaders(payload, options),
+    body: bodyless ? null : payload,
+  });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the fetch target within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const response = await Promise.race([target.fetch(request), timeout]);
+    const text = await Promise.race([response.text(), timeout]);
+    const headers: IncomingHttpHeaders = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return {
+      status: response.status,
+      headers,
+      body: parseBody(text, headers['content-type']),
+      text,
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isFetchTarget(target: unknown): target is FetchTarget {
+  return typeof target === 'object' && target !== null && typeof (target as Partial<FetchTarget>).fetch === 'function';
+}
+
 /**
  * Sends one delivery as InnoPaaS would: `POST`, `Content-Type: application/json`, the event as JSON and,
  * with `credentials`, the `UserName`/`Authorization` headers. A function target (an Express app, any
- * request listener) is served on an ephemeral `127.0.0.1` port for this call only, then closed.
+ * request listener) is served on an ephemeral `127.0.0.1` port for this call only, then closed; a Fetch
+ * target (`{ fetch }`: a Hono app, a Fetch handler) is called in process with a `Request`.
  *
  * Pass `event` as `undefined` (and no `body`) to send an empty body.
  */
@@ -141,8 +190,11 @@ export async function deliver(target: DeliveryTarget, event: unknown, options: D
   if (typeof target === 'string' || target instanceof URL) {
     return send(new URL(target), payload, options, options.agent);
   }
+  if (isFetchTarget(target)) return sendToFetch(target, payload, options);
   if (typeof target !== 'function') {
-    throw new TypeError('deliver: the target must be a URL or a request listener such as an Express app');
+    throw new TypeError(
+      'deliver: the target must be a URL or a request listener such as an Express app, or an object with a fetch(request) method (a Hono app, { fetch: handler })',
+    );
   }
   const path = options.path ?? '/webhook';
   return withEphemeralServer(target, (origin) => send(new URL(path, origin), payload, options, false));

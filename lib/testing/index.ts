@@ -6,7 +6,7 @@ export { examples } from './examples';
 export type { ExampleName, ExamplePayload } from './examples';
 export type { DeepPartial } from './merge';
 export { credentialHeaders, deliver } from './deliver';
-export type { DeliverOptions, DeliveryCredentials, DeliveryResponse, DeliveryTarget } from './deliver';
+export type { DeliverOptions, DeliveryCredentials, DeliveryResponse, DeliveryTarget, FetchTarget } from './deliver';
 export { arbitraries, createArbitraries } from './arbitraries';
 export type { InnopaasArbitraries } from './arbitraries';
 export type { FastCheckModule } from './schema-arbitrary';
