@@ -7,6 +7,8 @@ import { EVENT_TYPES, EVENT_TYPE_ALIASES, type InnopaasEvent, type UnknownEvent 
 import { closest, fail, oneOf, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
 import { checkTimeZone } from '../events/time';
 import type { InnopaasWebhookOptions } from './types';
+import { resolveObservers, type Observers } from './observer';
+import { loggerObserver } from './logger';
 
 /** The options after checking, with every default filled in. Private to the package. */
 export interface ResolvedConfig<Req> {
@@ -31,6 +33,8 @@ export interface ResolvedConfig<Req> {
   dedupe: ResolvedDedupe | null;
   timeZone: string;
   maxEventAgeMs: number | undefined;
+  /** Metrics, traces, the logger: null when none is configured, so the request path skips them. */
+  observers: Observers | null;
 }
 
 export interface ResolvedDedupe {
@@ -67,6 +71,8 @@ const OPTION_KEYS = Object.keys({
   allowRequest: 1,
   queue: 1,
   queueTimeoutMs: 1,
+  observers: 1,
+  logger: 1,
 } satisfies Record<keyof InnopaasWebhookOptions, 1>);
 const DEDUPE_KEYS = ['store', 'ttlMs', 'claimTtlMs', 'maxEntries', 'key', 'failMode', 'timeoutMs'];
 
@@ -329,6 +335,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     dedupe: queue ? null : resolveDedupe(options.dedupe, handlerTimeoutMs),
     timeZone,
     maxEventAgeMs: positiveMs('maxEventAgeMs', options.maxEventAgeMs, undefined),
+    observers: resolveObservers(options.observers, loggerObserver(options.logger, credentials), queue !== undefined),
   };
 }
 

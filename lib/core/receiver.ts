@@ -117,6 +117,7 @@ export class Receiver<Req> {
 
   /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
   handle(request: ReceiverRequest<Req>): void {
+    if (this.config.observers) request = this.config.observers.wrap(request);
     const early = this.checkRequest(request);
     if (early) return request.respond(early);
     request.readBody((error, input) => {
@@ -193,6 +194,7 @@ export class Receiver<Req> {
     const { event } = delivery;
     if (log.enabled) log('event %s id=%s%s', event.type, describeThrown(event.id), delivery.known ? '' : ' (unknown type)');
     request.attachEvent(event);
+    if (this.config.observers) this.config.observers.validated(request, event);
 
     if (this.config.queue) return this.enqueue(delivery);
     if (!this.deduper) return this.runHandler(delivery);
@@ -227,7 +229,12 @@ export class Receiver<Req> {
     const { queue, queueTimeoutMs } = this.config;
     let pending: EnqueueResult | PromiseLike<EnqueueResult>;
     try {
-      pending = (queue as NonNullable<typeof queue>).enqueue(delivery.event);
+      const { observers } = this.config;
+      pending = observers
+        ? observers.run(delivery.request, () =>
+            (queue as NonNullable<typeof queue>).enqueue(delivery.event, observers.carry(delivery.request)),
+          )
+        : (queue as NonNullable<typeof queue>).enqueue(delivery.event);
       if (!isThenable(pending)) return this.afterEnqueue(pending, delivery);
     } catch (error) {
       return this.enqueueFailed(error, delivery);
@@ -270,6 +277,7 @@ export class Receiver<Req> {
 
   private afterClaim(claim: DedupeClaim, delivery: Delivery<Req>): void {
     const { event, request } = delivery;
+    if (this.config.observers) this.config.observers.deduped(request, claim);
     switch (claim.status) {
       case 'claimed':
         delivery.key = claim.key;
@@ -303,7 +311,13 @@ export class Receiver<Req> {
       if (log.enabled) log('200 id=%s: acknowledged, handler runs in the background', describeThrown(event.id));
       request.respond(RECEIVED);
     }
-    const outcome = handler ? this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run) : undefined;
+    const { observers } = this.config;
+    // Unobserved, no closure is made: this is the request path.
+    const outcome = !handler
+      ? undefined
+      : observers
+        ? observers.runHandler(request, () => this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run))
+        : this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run);
     if (!isThenable(outcome)) {
       const settled = this.settle(outcome, delivery);
       if (settled) this.track(delivery, settled);
@@ -325,6 +339,7 @@ export class Receiver<Req> {
    */
   private settle(failure: HandlerOutcome, delivery: Delivery<Req>): void | Promise<void> {
     const { event } = delivery;
+    if (this.config.observers) this.config.observers.settled(delivery.request, failure);
     if (log.enabled) {
       if (failure) log('handler %s id=%s failed: %s', event.type, describeThrown(event.id), failure.message);
       else log('handler %s id=%s resolved', event.type, describeThrown(event.id));

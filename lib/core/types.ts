@@ -3,6 +3,8 @@ import type { Credentials } from '../stages/credentials';
 import type { EventQueue } from '../delivery/queue';
 import type { DedupeStore } from '../delivery/types';
 import type { HandlerContext } from './dispatch';
+import type { LoggerLike } from './logger';
+import type { DeliveryObserver } from './observer';
 import type { InnopaasWebhookError, ValidationProblem } from './errors';
 import type { EventMap, EventType, InnopaasEvent, UnknownEvent } from '../events';
 
@@ -136,4 +138,14 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   maxEventAgeMs?: number;
   /** Extra gate run before the credentials, e.g. an IP allow-list; `false` answers 403. Defaults to none. */
   allowRequest?: (req: Req) => boolean;
+  /**
+   * Metrics and traces: `prometheusMetrics({ registry })` from `innopaas-webhook/metrics`,
+   * `openTelemetry()` from `innopaas-webhook/otel`, or your own `DeliveryObserver`s. Defaults to none.
+   */
+  observers?: readonly DeliveryObserver[];
+  /**
+   * A pino-compatible logger (levels and `child`): one line per delivery, with the event's id and type
+   * bound, credentials redacted. Defaults to none (`DEBUG=innopaas-webhook` still traces the library).
+   */
+  logger?: LoggerLike;
 }
