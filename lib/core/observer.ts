@@ -94,7 +94,7 @@ interface ObservableRequest<Req> {
  */
 class ObservedRequest<Req> implements ObservableRequest<Req> {
   handlerStart = 0;
-  event: AnyEvent | undefined;
+  private answered = false;
 
   constructor(
     readonly inner: ObservableRequest<Req>,
@@ -122,10 +122,11 @@ class ObservedRequest<Req> implements ObservableRequest<Req> {
   }
   respond(outcome: Outcome): void {
     this.inner.respond(outcome);
+    // Only the first answer counts, as for the adapter: a bug's late 500 after `ack: 'immediately'`.
+    if (this.answered) return;
+    this.answered = true;
     const answer = describeAnswer(outcome);
     for (const observation of this.observations) guard(observation, 'answered', answer);
-    // Only the first answer counts; a later one (after `ack: 'immediately'`) is ignored by the adapter too.
-    this.observations.length = 0;
   }
 }
 
@@ -217,7 +218,6 @@ export class Observers {
   /** The event is valid and attached; its type and lag are worked out once for every observer. */
   validated(request: object, event: AnyEvent): void {
     const observed = request as ObservedRequest<unknown>;
-    observed.event = event;
     const type = canonicalEventType(event.type) ?? 'unknown';
     const date = event.eventDate;
     const lagMs = date ? observed.receivedAt - date.getTime() : undefined;
@@ -292,6 +292,8 @@ function withContext<T>(observation: DeliveryObservation, work: () => T): () => 
     let threw = false;
     let thrown: unknown;
     const inner = () => {
+      // A second call gets the first one's result: the handler runs once whatever the observer does.
+      if (called) return result;
       called = true;
       try {
         result = work();
@@ -307,7 +309,8 @@ function withContext<T>(observation: DeliveryObservation, work: () => T): () => 
     } catch (error) {
       if (!called || !threw) log('observer run() threw: %s', describeThrown(error));
     }
-    if (!called) return work();
+    // An observer that did not call it (or means to, later): it runs now, and only now.
+    if (!called) return inner();
     if (threw) throw thrown;
     return result;
   };
