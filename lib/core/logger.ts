@@ -71,7 +71,8 @@ class LoggedDelivery implements DeliveryObservation {
     this.logger.debug({ lagMs }, 'event received');
   }
 
-  handled(failure: InnopaasWebhookError | undefined, durationMs: number): void {
+  handled(failure: InnopaasWebhookError | undefined, durationMs: number | undefined): void {
+    if (durationMs === undefined) return this.logger.debug({}, 'no handler for this type');
     if (!failure) return this.logger.debug({ durationMs }, 'handler succeeded');
     this.handlerFailed = true;
     this.logger.error({ durationMs, err: this.describeError(failure) }, 'handler failed');

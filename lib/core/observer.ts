@@ -71,8 +71,11 @@ export interface DeliveryObservation {
    * observer may run it inside a context of its own (a tracing span). Must call `work` exactly once.
    */
   run?<T>(work: () => T): T;
-  /** The handler settled: `failure` is undefined on success. */
-  handled?(failure: InnopaasWebhookError | undefined, durationMs: number): void;
+  /**
+   * The handler settled: `failure` is undefined on success; `durationMs` is undefined when the type has
+   * no handler. Comes before the answer, except with `ack: 'immediately'`, where the 200 goes first.
+   */
+  handled?(failure: InnopaasWebhookError | undefined, durationMs: number | undefined): void;
   /** The answer went out (or was handed to `next`). Called once, last for a request. */
   answered?(answer: DeliveryAnswer): void;
 }
@@ -262,8 +265,7 @@ export class Observers {
   settled(request: object, failure: InnopaasWebhookError | undefined): void {
     const observed = request as ObservedRequest<unknown>;
     // No handler ran (none for the type): nothing to time.
-    if (observed.handlerStart === 0) return;
-    const durationMs = performance.now() - observed.handlerStart;
+    const durationMs = observed.handlerStart === 0 ? undefined : performance.now() - observed.handlerStart;
     for (const observation of observed.observations) guard(observation, 'handled', failure, durationMs);
   }
 }

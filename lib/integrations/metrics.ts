@@ -186,8 +186,8 @@ class MeasuredDelivery implements DeliveryObservation {
     this.sink.dedupe(outcome);
   }
 
-  handled(failure: InnopaasWebhookError | undefined, durationMs: number): void {
-    this.sink.handled(this.type ?? 'unknown', failure, durationMs / 1000);
+  handled(failure: InnopaasWebhookError | undefined, durationMs: number | undefined): void {
+    if (durationMs !== undefined) this.sink.handled(this.type ?? 'unknown', failure, durationMs / 1000);
   }
 
   answered(answer: DeliveryAnswer): void {

@@ -68,7 +68,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): DeliveryObser
 class TracedDelivery implements DeliveryObservation {
   private span: Span | undefined;
   private spanContext: Context | undefined;
-  private handlerRunning = false;
+  private handledYet = false;
   private answeredYet = false;
   private failed = false;
 
@@ -108,13 +108,11 @@ class TracedDelivery implements DeliveryObservation {
 
   run<T>(work: () => T): T {
     if (!this.spanContext) return work();
-    // With a queue this wraps the enqueue, which has no `handled` to follow it.
-    if (!this.start.handsOff) this.handlerRunning = true;
     return context.with(this.spanContext, work);
   }
 
   handled(failure: InnopaasWebhookError | undefined): void {
-    this.handlerRunning = false;
+    this.handledYet = true;
     if (failure) this.fail(failure.code, failure.message);
     if (this.answeredYet) this.span?.end();
   }
@@ -125,8 +123,9 @@ class TracedDelivery implements DeliveryObservation {
     if (!span) return;
     span.setAttribute('innopaas.response.status', answer.status);
     if (answer.error && !this.failed) this.fail(answer.code, answer.error.message);
-    // With `ack: 'immediately'` the handler is still running: its end ends the span.
-    if (!this.handlerRunning) span.end();
+    // A 200 before the handler settled is `ack: 'immediately'`: the handler's end ends the span.
+    if (answer.code === 'received' && !this.handledYet && !this.start.handsOff) return;
+    span.end();
   }
 
   private fail(code: string, message: string): void {
