@@ -1,5 +1,6 @@
 // Types of app.js, for the TypeScript tests that create the example in-process.
 import type { Express } from 'express';
+import type { Registry } from 'prom-client';
 import type { InnopaasWebhookMiddleware } from '../lib';
 
 export interface DeliverySummary {
@@ -39,4 +40,6 @@ export function createExampleApp(options: ExampleAppOptions): {
   app: Express;
   webhook: InnopaasWebhookMiddleware;
   inspector: ExampleInspector | null;
+  /** The prom-client registry served at `/metrics`. */
+  registry: Registry;
 };

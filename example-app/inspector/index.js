@@ -3,6 +3,7 @@
 const path = require('node:path');
 const { createHash, timingSafeEqual } = require('node:crypto');
 const { createRecorder } = require('./recorder');
+const { statsRoutes } = require('./stats');
 
 const PUBLIC_DIR = path.join(__dirname, '..', 'public');
 const HEARTBEAT_MS = 25_000;
@@ -45,7 +46,7 @@ function basicAuth(userName, password) {
  * The live inspector: a recorder for the webhook route and a router for the page, its JSON and its
  * Server-Sent Events stream, all behind HTTP basic auth.
  */
-function createInspector({ express, userName, password, max, now }) {
+function createInspector({ express, userName, password, max, now, registry }) {
   if (!userName || !password) throw new TypeError('The inspector needs a user name and a password for its basic auth.');
   if (userName.includes(':')) throw new TypeError('The inspector user name cannot contain ":" (HTTP basic auth splits on it).');
   const recorder = createRecorder({ max, now });
@@ -83,6 +84,7 @@ function createInspector({ express, userName, password, max, now }) {
     else res.status(404).json({ error: 'No such delivery (only the last ones are kept).' });
   });
   router.get('/inspector/events', streamDeliveries);
+  if (registry) router.use(statsRoutes(express, registry));
   router.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
 
   return {

@@ -10,15 +10,15 @@ import type {
 import type { InnopaasWebhookError } from '../core/errors';
 import { fail, rejectUnknownKeys, show } from '../core/option-checks';
 
-/** Handler durations: from a few milliseconds to the default 10-second `handlerTimeoutMs`. */
-export const HANDLER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Handler durations: from a millisecond to the default 10-second `handlerTimeoutMs`. */
+export const HANDLER_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Event lag: `eventTime` has whole seconds at best, and InnoPaaS retries a minute apart. */
 export const LAG_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
 
 export interface PrometheusMetricsOptions {
   /** The prom-client registry to register the metrics in (`new Registry()` or `register`). */
   registry: Registry;
-  /** Buckets of `innopaas_webhook_handler_duration_seconds`. Defaults to 5 ms … 10 s. */
+  /** Buckets of `innopaas_webhook_handler_duration_seconds`. Defaults to 1 ms … 10 s. */
   handlerBuckets?: number[];
   /** Buckets of `innopaas_webhook_event_lag_seconds`. Defaults to 0.5 s … 1 h. */
   lagBuckets?: number[];
