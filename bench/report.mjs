@@ -128,7 +128,26 @@ export function goalChecks(results) {
       `INFO  recipe ${name}: ${parts.join(', ')}; CPU ${recipe.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`,
     );
   }
-  return [...checks, ...express4Line(results), ...compareLine(results)];
+  return [...checks, ...observedLines(results), ...express4Line(results), ...compareLine(results)];
+}
+
+/** What metrics and tracing add to (3)'s CPU a request (`--only 3,3o,3m,3t`); the goal is 10 % with both. */
+function observedLines(results) {
+  const ours = results.find((r) => r.contender.key === 'innopaas');
+  if (!ours) return [];
+  const lines = [];
+  for (const [key, name, goal] of [
+    ['innopaas-observed', 'metrics + tracing (3o)', 1.1],
+    ['innopaas-metrics', 'metrics (3m)', undefined],
+    ['innopaas-tracing', 'tracing (3t)', undefined],
+  ]) {
+    const observed = results.find((r) => r.contender.key === key);
+    if (!observed) continue;
+    const ratio = observed.cpuPerRequest / ours.cpuPerRequest;
+    const text = `CPU: ${name} / (3) = ${ratio.toFixed(3)} (${observed.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req)`;
+    lines.push(goal === undefined ? `INFO  ${text}` : `${ratio <= goal ? 'PASS' : 'MISS'}  ${text}, goal ≤ ${goal}`);
+  }
+  return lines;
 }
 
 /** The first recipe on Express 4 (`--only 3e4,3ce4`). */
