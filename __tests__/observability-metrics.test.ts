@@ -272,9 +272,7 @@ describe('metrics outside a request', () => {
       const { event, known } = dispatcher.parse(payload);
       observers.validated(job, event);
       const handler = dispatcher.handlerOf(event, known);
-      const failure = handler
-        ? await observers.runHandler(job, () => dispatcher.run(handler, event, [], new HandlerRun()))
-        : undefined;
+      const failure = handler ? await observers.runHandler(job, dispatcher, handler, event, [], new HandlerRun()) : undefined;
       observers.settled(job, failure);
       observers.finishJob(job, failure);
     };

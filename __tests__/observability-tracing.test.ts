@@ -193,7 +193,7 @@ describe.each(expressVersions)('OpenTelemetry spans (%s)', (_name, express) => {
     observers.validated(observed, event);
     const handler = dispatcher.handlerOf(event, known);
     if (!handler) throw new Error('handler expected');
-    const failure = await observers.runHandler(observed, () => dispatcher.run(handler, event, [], new HandlerRun()));
+    const failure = await observers.runHandler(observed, dispatcher, handler, event, [], new HandlerRun());
     observers.settled(observed, failure);
     observers.finishJob(observed, failure);
 

@@ -3,7 +3,8 @@ import createDebug from 'debug';
 import { canonicalEventType, type EventType } from '../events';
 import type { BodyCallback } from '../stages/body';
 import type { DedupeClaim } from '../delivery/deduper';
-import type { AnyEvent } from './dispatch';
+import type { EnqueueResult, EventQueue } from '../delivery/queue';
+import type { AnyEvent, AnyHandler, Dispatcher, HandlerOutcome, HandlerRun } from './dispatch';
 import { describeThrown, type InnopaasWebhookError, type ProblemCode } from './errors';
 import { fail, show } from './option-checks';
 import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, type Outcome, problemOutcome, RECEIVED } from './outcome';
@@ -247,10 +248,25 @@ export class Observers {
     return meta;
   }
 
-  /** Runs the handler inside every observer's context, and starts its clock. */
-  runHandler<T>(request: object, work: () => T): T {
+  /**
+   * Runs the handler inside every observer's context, and starts its clock. Takes the dispatcher's
+   * arguments rather than a closure, so that the receiver's unobserved path captures nothing.
+   */
+  runHandler(
+    request: object,
+    dispatcher: Dispatcher,
+    handler: AnyHandler,
+    event: AnyEvent,
+    args: readonly unknown[],
+    run: HandlerRun,
+  ): HandlerOutcome | Promise<HandlerOutcome> {
     (request as ObservedRequest<unknown>).handlerStart = performance.now();
-    return this.run(request, work);
+    return this.run(request, () => dispatcher.run(handler, event, args, run));
+  }
+
+  /** Hands the event to the queue inside every observer's context, with what must travel with it. */
+  enqueue(request: object, queue: EventQueue, event: AnyEvent): EnqueueResult | PromiseLike<EnqueueResult> {
+    return this.run(request, () => queue.enqueue(event, this.carry(request)));
   }
 
   /** Runs `work` inside every observer's context (the innermost is the last observer's). */

@@ -231,9 +231,7 @@ export class Receiver<Req> {
     try {
       const { observers } = this.config;
       pending = observers
-        ? observers.run(delivery.request, () =>
-            (queue as NonNullable<typeof queue>).enqueue(delivery.event, observers.carry(delivery.request)),
-          )
+        ? observers.enqueue(delivery.request, queue as NonNullable<typeof queue>, delivery.event)
         : (queue as NonNullable<typeof queue>).enqueue(delivery.event);
       if (!isThenable(pending)) return this.afterEnqueue(pending, delivery);
     } catch (error) {
@@ -312,11 +310,10 @@ export class Receiver<Req> {
       request.respond(RECEIVED);
     }
     const { observers } = this.config;
-    // Unobserved, no closure is made: this is the request path.
     const outcome = !handler
       ? undefined
       : observers
-        ? observers.runHandler(request, () => this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run))
+        ? observers.runHandler(request, this.dispatcher, handler, event, [request.req, delivery.run], delivery.run)
         : this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run);
     if (!isThenable(outcome)) {
       const settled = this.settle(outcome, delivery);
