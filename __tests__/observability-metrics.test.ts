@@ -47,6 +47,18 @@ describe.each(expressVersions)('prom-client metrics after real deliveries (%s)',
       expect(text).not.toContain(secret);
   });
 
+  test('a lag from an eventTime without a zone is read in the timeZone option', async () => {
+    const { registry, post } = setup(express, { timeZone: '+08:00' });
+    // 45 s ago, written as Beijing wall time without a zone, as in `2023-02-22 20:00:00`.
+    const wall = new Date(Date.now() - 45_000 + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    await post()
+      .send({ ...textEvent(), eventTime: wall })
+      .expect(200);
+    const { value } = await scrape(registry);
+    expect(value('innopaas_webhook_event_lag_seconds_bucket', { type: TEXT, le: '30' })).toBe(0);
+    expect(value('innopaas_webhook_event_lag_seconds_bucket', { type: TEXT, le: '60' })).toBe(1);
+  });
+
   test.each([
     [
       '405 method_not_allowed',

@@ -335,7 +335,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     dedupe: queue ? null : resolveDedupe(options.dedupe, handlerTimeoutMs),
     timeZone,
     maxEventAgeMs: positiveMs('maxEventAgeMs', options.maxEventAgeMs, undefined),
-    observers: resolveObservers(options.observers, loggerObserver(options.logger, credentials), queue !== undefined),
+    observers: resolveObservers(options.observers, loggerObserver(options.logger, credentials), queue !== undefined, timeZone),
   };
 }
 
