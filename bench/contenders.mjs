@@ -35,19 +35,26 @@ function createWebhook(buildPath, extra = {}) {
  * processor, a context manager on AsyncLocalStorage and W3C propagation, registered globally. The
  * exporter drops the spans it is given (an OTLP exporter would send them from the same process).
  */
-function registerTracing() {
+function registerTracing(ratio) {
   const { context, propagation, trace } = require('@opentelemetry/api');
   const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
   const { W3CTraceContextPropagator } = require('@opentelemetry/core');
-  const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const {
+    BasicTracerProvider,
+    BatchSpanProcessor,
+    ParentBasedSampler,
+    TraceIdRatioBasedSampler,
+  } = require('@opentelemetry/sdk-trace-base');
   const exporter = { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} };
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] }));
+  // Every span recorded unless a ratio is given: then the SDK's usual sampler for it.
+  const sampler = ratio === undefined ? undefined : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(exporter)] }));
 }
 
 /** (3) with observers: Prometheus metrics in a registry of its own, OpenTelemetry spans, or both. */
-function observedWebhook(buildPath = DEFAULT_BUILD, { metrics, tracing }) {
+function observedWebhook(buildPath = DEFAULT_BUILD, { metrics, tracing, ratio }) {
   const subpath = (name) => require(fileURLToPath(new URL(`./${name}/index.js`, pathToFileURL(buildPath))));
   const observers = [];
   if (metrics) {
@@ -55,7 +62,7 @@ function observedWebhook(buildPath = DEFAULT_BUILD, { metrics, tracing }) {
     observers.push(subpath('metrics').prometheusMetrics({ registry: new Registry() }));
   }
   if (tracing) {
-    registerTracing();
+    registerTracing(ratio);
     observers.push(subpath('otel').openTelemetry());
   }
   return createWebhook(buildPath, { observers });
@@ -313,7 +320,8 @@ export const contenders = [
 
 /**
  * Not in the default run; chosen with `--only`. (3o), (3m) and (3t) are (3) with observers: metrics and
- * tracing, metrics only, tracing only (`--only 3,3o,3m,3t`: what observability costs a request).
+ * tracing, metrics only, tracing only; (3os) is (3o) with 10 % of the traces sampled (`--only 3,3o,3m,3t,3os`:
+ * what observability costs a request).
  * (0s) is (0) with the one thing Express does to every
  * request before any middleware: it swaps the prototype of the request and of the response for its own
  * (`Object.setPrototypeOf(req, app.request)`). `--only 0,0s` shows what that alone costs (bench/README.md).
@@ -325,6 +333,11 @@ export const extraContenders = [
     ['innopaas-observed', '3o innopaasWebhook, metrics + tracing', { metrics: true, tracing: true }],
     ['innopaas-metrics', '3m innopaasWebhook, metrics', { metrics: true, tracing: false }],
     ['innopaas-tracing', '3t innopaasWebhook, tracing', { metrics: false, tracing: true }],
+    [
+      'innopaas-observed-sampled',
+      '3os innopaasWebhook, metrics + tracing sampled 10 %',
+      { metrics: true, tracing: true, ratio: 0.1 },
+    ],
   ].map(([key, label, observe]) => ({
     key,
     servesBuild: true,

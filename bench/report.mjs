@@ -140,6 +140,7 @@ function observedLines(results) {
     ['innopaas-observed', 'metrics + tracing (3o)', 1.1],
     ['innopaas-metrics', 'metrics (3m)', undefined],
     ['innopaas-tracing', 'tracing (3t)', undefined],
+    ['innopaas-observed-sampled', 'metrics + tracing sampled 10 % (3os)', undefined],
   ]) {
     const observed = results.find((r) => r.contender.key === key);
     if (!observed) continue;
