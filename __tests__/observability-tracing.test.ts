@@ -3,12 +3,17 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { RequestHandler } from 'express';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Registry } from 'prom-client';
 import request from 'supertest';
 import type { EventQueue } from '../lib';
 import { Dispatcher, HandlerRun } from '../lib/core/dispatch';
 import { resolveObservers } from '../lib/core/observer';
+import { prometheusMetrics } from '../lib/integrations/metrics';
 import { extractTraceContext, injectTraceContext, openTelemetry } from '../lib/integrations/otel';
 import { AUTH, createApp, credentials, expressVersions, textEvent } from './helpers/app';
+import { scrape } from './helpers/prometheus';
 
 const TEXT = 'whatsapp_mo_message_received';
 const exporter = new InMemorySpanExporter();
@@ -201,6 +206,36 @@ describe.each(expressVersions)('OpenTelemetry spans (%s)', (_name, express) => {
     expect(processed.kind).toBe(SpanKind.CONSUMER);
     expect(childOf(processed, send)).toBe(true);
     expect(childOf(only('send the reply'), processed)).toBe(true);
+  });
+});
+
+describe('metrics, tracing and the logger at once', () => {
+  test('each sees the same delivery; the log line can carry the trace id', async () => {
+    const registry = new Registry();
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'info', mixin: () => ({ traceId: trace.getSpanContext(context.active())?.traceId }) },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
+    const [, express] = expressVersions[1];
+    const { app } = createApp(express, {
+      observers: [prometheusMetrics({ registry }), openTelemetry()],
+      logger,
+      on: { [TEXT]: () => logger.info('inside the handler') },
+    });
+    const event = textEvent();
+    await request(app).post('/webhook').set(credentials).send(event).expect(200);
+    const span = only(`process ${TEXT}`);
+    expect((await scrape(registry)).value('innopaas_webhook_events_total', { type: TEXT, outcome: 'received' })).toBe(1);
+    expect(lines.map((line) => line.msg)).toEqual(['inside the handler', 'answered']);
+    // The handler runs inside the event's span: a logger that reads the active context links its lines to it.
+    expect(lines[0]?.traceId).toBe(span.spanContext().traceId);
+    expect(lines[1]).toMatchObject({ eventId: event.id, eventType: TEXT, status: 200 });
   });
 });
 
