@@ -2,7 +2,13 @@ import { defineConfig } from 'tsup';
 
 // Dual build: CommonJS (.js + .d.ts) for `require`, ESM (.mjs + .d.mts) for `import`.
 export default defineConfig({
-  entry: { index: 'lib/index.ts', 'testing/index': 'lib/testing/index.ts', cli: 'lib/cli/index.ts' },
+  entry: {
+    index: 'lib/index.ts',
+    'testing/index': 'lib/testing/index.ts',
+    'metrics/index': 'lib/integrations/metrics.ts',
+    'otel/index': 'lib/integrations/otel.ts',
+    cli: 'lib/cli/index.ts',
+  },
   format: ['cjs', 'esm'],
   dts: true,
   clean: true,

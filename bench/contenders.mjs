@@ -4,7 +4,7 @@
 import * as crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AUTHORIZATION, GITHUB_SECRET, LINE_CHANNEL_SECRET, USER_NAME } from './payloads.mjs';
 
 const require = createRequire(import.meta.url);
@@ -20,13 +20,52 @@ export function loadBuild(path = DEFAULT_BUILD) {
 }
 
 /** (3)'s middleware, for (3), (3c) and (3n): defaults, and an async handler that does nothing, as users write them. */
-function createWebhook(buildPath) {
+function createWebhook(buildPath, extra = {}) {
   const { innopaasWebhook } = loadBuild(buildPath);
   return innopaasWebhook({
     userName: USER_NAME,
     authorization: AUTHORIZATION,
     on: { whatsapp_mo_message_received: async () => {} },
+    ...extra,
   });
+}
+
+/**
+ * The tracing a production app sets up, minus the network: the OpenTelemetry SDK with a batch span
+ * processor, a context manager on AsyncLocalStorage and W3C propagation, registered globally. The
+ * exporter drops the spans it is given (an OTLP exporter would send them from the same process).
+ */
+function registerTracing(ratio) {
+  const { context, propagation, trace } = require('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core');
+  const {
+    BasicTracerProvider,
+    BatchSpanProcessor,
+    ParentBasedSampler,
+    TraceIdRatioBasedSampler,
+  } = require('@opentelemetry/sdk-trace-base');
+  const exporter = { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  // Every span recorded unless a ratio is given: then the SDK's usual sampler for it.
+  const sampler = ratio === undefined ? undefined : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(exporter)] }));
+}
+
+/** (3) with observers: Prometheus metrics in a registry of its own, OpenTelemetry spans, or both. */
+function observedWebhook(buildPath = DEFAULT_BUILD, { metrics, tracing, ratio }) {
+  const subpath = (name) => require(fileURLToPath(new URL(`./${name}/index.js`, pathToFileURL(buildPath))));
+  const observers = [];
+  if (metrics) {
+    const { Registry } = require('prom-client');
+    observers.push(subpath('metrics').prometheusMetrics({ registry: new Registry() }));
+  }
+  if (tracing) {
+    registerTracing(ratio);
+    observers.push(subpath('otel').openTelemetry());
+  }
+  return createWebhook(buildPath, { observers });
 }
 
 /**
@@ -278,13 +317,37 @@ export const contenders = [
 ];
 
 /**
- * Not in the default run; chosen with `--only`. (0s) is (0) with the one thing Express does to every
+ * Not in the default run; chosen with `--only`. (3o), (3m) and (3t) are (3) with observers: metrics and
+ * tracing, metrics only, tracing only; (3os) is (3o) with 10 % of the traces sampled (`--only 3,3o,3m,3t,3os`:
+ * what observability costs a request).
+ * (0s) is (0) with the one thing Express does to every
  * request before any middleware: it swaps the prototype of the request and of the response for its own
  * (`Object.setPrototypeOf(req, app.request)`). `--only 0,0s` shows what that alone costs (bench/README.md).
  * (2c) is (2) with the first recipe: it spares every route the swap, not only the webhook (`--only 2,2c`).
  * (3e4) and (3ce4) are (3) and (3c) on Express 4, which many services still run (`--only 3e4,3ce4`).
  */
 export const extraContenders = [
+  ...[
+    ['innopaas-observed', '3o innopaasWebhook, metrics + tracing', { metrics: true, tracing: true }],
+    ['innopaas-metrics', '3m innopaasWebhook, metrics', { metrics: true, tracing: false }],
+    ['innopaas-tracing', '3t innopaasWebhook, tracing', { metrics: false, tracing: true }],
+    [
+      'innopaas-observed-sampled',
+      '3os innopaasWebhook, metrics + tracing sampled 10 %',
+      { metrics: true, tracing: true, ratio: 0.1 },
+    ],
+  ].map(([key, label, observe]) => ({
+    key,
+    servesBuild: true,
+    label,
+    payload: 'innopaas',
+    create(buildPath) {
+      const express = require('express');
+      const app = express();
+      app.use('/webhook', observedWebhook(buildPath, observe));
+      return app;
+    },
+  })),
   {
     key: 'node-http-swap',
     label: '0s node:http + JSON.parse, prototypes swapped as Express does',

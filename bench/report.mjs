@@ -117,7 +117,7 @@ export function goalChecks(results) {
       `INFO  recipe ${name}: ${parts.join(', ')}; CPU ${recipe.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req`,
     );
   }
-  return [...checks, ...express4Line(results), ...fetchLine(results), ...compareLine(results)];
+  return [...checks, ...observedLines(results), ...express4Line(results), ...fetchLine(results), ...compareLine(results)];
 }
 
 /**
@@ -147,6 +147,26 @@ function fetchLine(results) {
     lines.push(
       `INFO  CPU above the framework's floor, µs/req: (3f) − (1h) ${(fetchHono.cpuPerRequest - honoFloor.cpuPerRequest).toFixed(1)}, (3) − (1) ${(ours.cpuPerRequest - expressFloor.cpuPerRequest).toFixed(1)}; (1h) = ${(honoFloor.rps / expressFloor.rps).toFixed(2)}× (1) by req/s`,
     );
+  }
+  return lines;
+}
+
+/** What metrics and tracing add to (3)'s CPU a request (`--only 3,3o,3m,3t`); the goal is 10 % with both. */
+function observedLines(results) {
+  const ours = results.find((r) => r.contender.key === 'innopaas');
+  if (!ours) return [];
+  const lines = [];
+  for (const [key, name, goal] of [
+    ['innopaas-observed', 'metrics + tracing (3o)', 1.1],
+    ['innopaas-metrics', 'metrics (3m)', undefined],
+    ['innopaas-tracing', 'tracing (3t)', undefined],
+    ['innopaas-observed-sampled', 'metrics + tracing sampled 10 % (3os)', undefined],
+  ]) {
+    const observed = results.find((r) => r.contender.key === key);
+    if (!observed) continue;
+    const ratio = observed.cpuPerRequest / ours.cpuPerRequest;
+    const text = `CPU: ${name} / (3) = ${ratio.toFixed(3)} (${observed.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req)`;
+    lines.push(goal === undefined ? `INFO  ${text}` : `${ratio <= goal ? 'PASS' : 'MISS'}  ${text}, goal ≤ ${goal}`);
   }
   return lines;
 }

@@ -1,5 +1,6 @@
 // Types of app.js, for the TypeScript tests that create the example in-process.
 import type { Express } from 'express';
+import type { Registry } from 'prom-client';
 import type { InnopaasWebhookMiddleware } from '../lib';
 
 export interface DeliverySummary {
@@ -61,4 +62,6 @@ export function createExampleApp(options: ExampleAppOptions): {
   webhook: InnopaasWebhookMiddleware;
   inspector: ExampleInspector | null;
   messages: ExampleMessageStatuses;
+  /** The prom-client registry served at `/metrics`. */
+  registry: Registry;
 };

@@ -2,6 +2,9 @@
 
 // Requires the built package, as an app that installed it from npm would (`require('innopaas-webhook')`).
 const { innopaasWebhook } = require('..');
+// The metrics subpath needs prom-client, an optional peer of the package (installed here as a dev dependency).
+const { prometheusMetrics } = require('innopaas-webhook/metrics');
+const { Registry } = require('prom-client');
 const { describeInbound, describeProblems, plain, quote } = require('./format');
 const { createInspector } = require('./inspector');
 const { createMessageStatuses } = require('./message-statuses');
@@ -24,6 +27,8 @@ const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 
  */
 function createExampleApp(options) {
   const { userName, authorization, ack, log = console.log, express = require('express') } = options;
+  // Prometheus metrics of every delivery, served at /metrics and summed up in the inspector.
+  const registry = new Registry();
   const inspectorOptions = options.inspector ?? {};
   // Your database, in a real service: each message's latest status, never downgraded.
   const messages = createMessageStatuses({ now: inspectorOptions.now });
@@ -35,6 +40,7 @@ function createExampleApp(options) {
         max: inspectorOptions.max,
         now: inspectorOptions.now,
         messages,
+        registry,
       })
     : null;
   // What only the hooks know (problems, duplicates, errors) goes to the inspector's row of the request.
@@ -100,14 +106,24 @@ function createExampleApp(options) {
       log(`error ${error.code}${event ? ` for ${plain(event.id)}` : ''}: ${quote(error.message, 160)}`);
       note(req, { error: { code: error.code, message: error.message } });
     },
+    observers: [prometheusMetrics({ registry })],
     ...(ack ? { ack } : {}),
   });
   app.use('/webhook', webhook);
 
+  // For Prometheus to scrape. The labels are bounded (event type, status, code): no id, number or credential.
+  app.get('/metrics', (req, res, next) => {
+    registry.metrics().then((text) => {
+      // As prom-client gives it: Express 4's res.type() would reorder the parameters.
+      res.setHeader('Content-Type', registry.contentType);
+      res.end(text);
+    }, next);
+  });
+
   if (inspector) app.use(inspector.router);
   else app.get('/', (req, res) => res.status(404).type('text/plain').send(INSPECTOR_OFF));
 
-  return { app, webhook, inspector, messages };
+  return { app, webhook, inspector, messages, registry };
 }
 
 module.exports = { createExampleApp };

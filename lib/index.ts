@@ -14,6 +14,15 @@ export type {
 export { createEventDispatcher } from './core/event-dispatcher';
 export type { ContextHandler, DispatchResult, EventDispatch, EventDispatcherOptions } from './core/event-dispatcher';
 export type { HandlerContext } from './core/dispatch';
+export type {
+  AnswerCode,
+  DedupeOutcome,
+  DeliveryAnswer,
+  DeliveryObservation,
+  DeliveryObserver,
+  DeliveryStart,
+} from './core/observer';
+export type { LoggerLike } from './core/logger';
 export type { EnqueueResult, EventQueue } from './delivery/queue';
 export { InnopaasWebhookError, isInnopaasWebhookError, PROBLEM_STATUS } from './core/errors';
 export type { ProblemCode, ProblemDetails, ValidationProblem } from './core/errors';

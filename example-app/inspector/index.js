@@ -3,6 +3,7 @@
 const path = require('node:path');
 const { createHash, timingSafeEqual } = require('node:crypto');
 const { createRecorder } = require('./recorder');
+const { statsRoutes } = require('./stats');
 
 const PUBLIC_DIR = path.join(__dirname, '..', 'public');
 const HEARTBEAT_MS = 25_000;
@@ -46,7 +47,7 @@ function basicAuth(userName, password) {
  * Server-Sent Events stream, all behind HTTP basic auth. `messages` is the app's book of each message's
  * latest status, shown beside the deliveries.
  */
-function createInspector({ express, userName, password, max, now, messages }) {
+function createInspector({ express, userName, password, max, now, messages, registry }) {
   if (!userName || !password) throw new TypeError('The inspector needs a user name and a password for its basic auth.');
   if (userName.includes(':')) throw new TypeError('The inspector user name cannot contain ":" (HTTP basic auth splits on it).');
   const recorder = createRecorder({ max, now });
@@ -88,6 +89,7 @@ function createInspector({ express, userName, password, max, now, messages }) {
   });
   router.get('/inspector/messages', (req, res) => res.json(messages.list()));
   router.get('/inspector/events', streamDeliveries);
+  if (registry) router.use(statsRoutes(express, registry));
   router.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
 
   return {

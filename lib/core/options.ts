@@ -18,6 +18,8 @@ import {
 import { checkTimeZone } from '../events/time';
 import { reportToStderr } from './report';
 import type { ErrorHook, InnopaasWebhookOptions } from './types';
+import { resolveObservers, type Observers } from './observer';
+import { loggerObserver } from './logger';
 
 /** The options after checking, with every default filled in. Private to the package. */
 export interface ResolvedConfig<Req> {
@@ -43,6 +45,8 @@ export interface ResolvedConfig<Req> {
   dedupe: ResolvedDedupe | null;
   timeZone: string;
   maxEventAgeMs: number | undefined;
+  /** Metrics, traces, the logger: null when none is configured, so the request path skips them. */
+  observers: Observers | null;
 }
 
 export interface ResolvedDedupe {
@@ -79,6 +83,8 @@ const OPTION_KEYS = Object.keys({
   allowRequest: 1,
   queue: 1,
   queueTimeoutMs: 1,
+  observers: 1,
+  logger: 1,
 } satisfies Record<keyof InnopaasWebhookOptions, 1>);
 const DEDUPE_KEYS = ['store', 'ttlMs', 'claimTtlMs', 'maxEntries', 'key', 'failMode', 'timeoutMs'];
 
@@ -343,6 +349,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     dedupe: queue ? null : resolveDedupe(options.dedupe, handlerTimeoutMs),
     timeZone,
     maxEventAgeMs: positiveMs('maxEventAgeMs', options.maxEventAgeMs, undefined),
+    observers: resolveObservers(options.observers, loggerObserver(options.logger, credentials), queue !== undefined, timeZone),
   };
 }
 

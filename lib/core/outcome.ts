@@ -1,4 +1,4 @@
-import { type InnopaasWebhookError, toProblemDetails } from './errors';
+import { type InnopaasWebhookError, type ProblemCode, toProblemDetails } from './errors';
 
 /** What an adapter must do: answer, or hand on to the next middleware (with an error, or none). */
 export type Outcome = RespondOutcome | { readonly kind: 'next'; readonly error?: InnopaasWebhookError };
@@ -9,6 +9,9 @@ export interface RespondOutcome {
   readonly contentType: string;
   readonly body: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** An error answer's code and error, for observers (lib/core/observer.ts). */
+  readonly code?: ProblemCode;
+  readonly error?: InnopaasWebhookError;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -45,5 +48,7 @@ export function problemOutcome(error: InnopaasWebhookError): RespondOutcome {
     contentType: PROBLEM_TYPE,
     body: JSON.stringify(toProblemDetails(error)),
     headers: error.headers,
+    code: error.code,
+    error,
   };
 }

@@ -122,6 +122,7 @@ export class Receiver<Req> {
 
   /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
   handle(request: ReceiverRequest<Req>): void {
+    if (this.config.observers) request = this.config.observers.wrap(request);
     const early = this.checkMethod(request);
     if (early) return request.respond(early);
     if (!this.config.allowRequest) return this.afterGate(request);
@@ -236,6 +237,7 @@ export class Receiver<Req> {
     if (log.enabled)
       log('event %s id=%s%s', describeThrown(event.type), describeThrown(event.id), delivery.known ? '' : ' (unknown type)');
     request.attachEvent(event);
+    if (this.config.observers) this.config.observers.validated(request, event);
 
     if (this.config.queue) return this.enqueue(delivery);
     if (!this.deduper) return this.runHandler(delivery);
@@ -270,7 +272,10 @@ export class Receiver<Req> {
     const { queue, queueTimeoutMs } = this.config;
     let pending: EnqueueResult | PromiseLike<EnqueueResult>;
     try {
-      pending = (queue as NonNullable<typeof queue>).enqueue(delivery.event);
+      const { observers } = this.config;
+      pending = observers
+        ? observers.enqueue(delivery.request, queue as NonNullable<typeof queue>, delivery.event)
+        : (queue as NonNullable<typeof queue>).enqueue(delivery.event);
       if (!isThenable(pending)) return this.afterEnqueue(pending, delivery);
     } catch (error) {
       return this.enqueueFailed(error, delivery);
@@ -313,6 +318,7 @@ export class Receiver<Req> {
 
   private afterClaim(claim: DedupeClaim, delivery: Delivery<Req>): void {
     const { event, request } = delivery;
+    if (this.config.observers) this.config.observers.deduped(request, claim);
     switch (claim.status) {
       case 'claimed':
         delivery.key = claim.key;
@@ -346,7 +352,12 @@ export class Receiver<Req> {
       if (log.enabled) log('200 id=%s: acknowledged, handler runs in the background', describeThrown(event.id));
       request.respond(RECEIVED);
     }
-    const outcome = handler ? this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run) : undefined;
+    const { observers } = this.config;
+    const outcome = !handler
+      ? undefined
+      : observers
+        ? observers.runHandler(request, this.dispatcher, handler, event, [request.req, delivery.run], delivery.run)
+        : this.dispatcher.run(handler, event, [request.req, delivery.run], delivery.run);
     if (!isThenable(outcome)) {
       const settled = this.settle(outcome, delivery);
       if (settled) this.track(delivery, settled);
@@ -368,6 +379,7 @@ export class Receiver<Req> {
    */
   private settle(failure: HandlerOutcome, delivery: Delivery<Req>): void | Promise<void> {
     const { event } = delivery;
+    if (this.config.observers) this.config.observers.settled(delivery.request, failure);
     if (log.enabled) {
       if (failure) log('handler %s id=%s failed: %s', describeThrown(event.type), describeThrown(event.id), failure.message);
       else log('handler %s id=%s resolved', describeThrown(event.type), describeThrown(event.id));

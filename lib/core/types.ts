@@ -3,6 +3,8 @@ import type { Credentials } from '../stages/credentials';
 import type { EventQueue } from '../delivery/queue';
 import type { DedupeStore } from '../delivery/types';
 import type { HandlerContext } from './dispatch';
+import type { LoggerLike } from './logger';
+import type { DeliveryObserver } from './observer';
 import type { InnopaasWebhookError, ValidationProblem } from './errors';
 import type { EventMap, EventType, UnknownEvent, WebhookEvent } from '../events';
 
@@ -158,4 +160,14 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
    * else (or a throw) answers 403. It may be async (awaited, bounded by `handlerTimeoutMs`). Defaults to none.
    */
   allowRequest?: ((req: Req) => boolean | PromiseLike<boolean>) | undefined;
+  /**
+   * Metrics and traces: `prometheusMetrics({ registry })` from `innopaas-webhook/metrics`,
+   * `openTelemetry()` from `innopaas-webhook/otel`, or your own `DeliveryObserver`s. Defaults to none.
+   */
+  observers?: readonly DeliveryObserver[] | undefined;
+  /**
+   * A pino-compatible logger (levels and `child`): one line per delivery, with the event's id and type
+   * bound, credentials redacted. Defaults to none (`DEBUG=innopaas-webhook` still traces the library).
+   */
+  logger?: LoggerLike | undefined;
 }

@@ -1,0 +1,90 @@
+import type { Credentials } from '../stages/credentials';
+import { describeThrown, type InnopaasWebhookError } from './errors';
+import type { DeliveryAnswer, DeliveryObservation, DeliveryObserver } from './observer';
+import { fail, show } from './option-checks';
+
+type LogMethod = (fields: Record<string, unknown>, message: string) => void;
+
+/** What the `logger` option needs: pino's levels and `child` (bunyan and pino-compatible loggers have them). */
+export interface LoggerLike {
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+  child(bindings: Record<string, unknown>): LoggerLike;
+}
+
+const METHODS = ['debug', 'info', 'warn', 'error', 'child'] as const;
+
+/**
+ * The `logger` option as an observer: a debug line when an event is validated, an error line when its
+ * handler fails, and one line for every answer (info below 400, warn for 4xx and handler failures,
+ * error for the other 5xx). Lines about an event are written by a child bound to its id and type.
+ * Error messages and stacks can quote anything, a credential included: every configured credential
+ * is cut out of them.
+ */
+export function loggerObserver(logger: unknown, credentials: readonly Credentials[] | null): DeliveryObserver | undefined {
+  if (logger === undefined) return undefined;
+  for (const method of METHODS) {
+    if (typeof (logger as Record<string, unknown> | null)?.[method] !== 'function') {
+      fail(
+        'logger',
+        `has no \`${method}()\` method (got ${show(logger)})`,
+        'Pass a pino logger (or one with debug, info, warn, error and child).',
+      );
+    }
+  }
+  const root = logger as LoggerLike;
+  const secrets = (credentials ?? []).flatMap((pair) => [pair.userName, pair.authorization]);
+  const redact = (text: string) => {
+    for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
+    return text;
+  };
+  const describeError = (error: InnopaasWebhookError) => {
+    const fields: Record<string, unknown> = { code: error.code, message: redact(error.message) };
+    const { cause } = error;
+    if (cause !== undefined) {
+      fields.cause = redact(describeThrown(cause));
+      const stack = cause instanceof Error ? cause.stack : undefined;
+      if (typeof stack === 'string') fields.stack = redact(stack);
+    }
+    return fields;
+  };
+  return {
+    begin: () => new LoggedDelivery(root, describeError),
+  };
+}
+
+class LoggedDelivery implements DeliveryObservation {
+  private logger: LoggerLike;
+  private handlerFailed = false;
+
+  constructor(
+    logger: LoggerLike,
+    private readonly describeError: (error: InnopaasWebhookError) => Record<string, unknown>,
+  ) {
+    this.logger = logger;
+  }
+
+  event(event: { id: string; type: unknown }, _type: string, lagMs: number | undefined): void {
+    this.logger = this.logger.child({ eventId: event.id, eventType: String(event.type) });
+    this.logger.debug({ lagMs }, 'event received');
+  }
+
+  handled(failure: InnopaasWebhookError | undefined, durationMs: number | undefined): void {
+    if (durationMs === undefined) return this.logger.debug({}, 'no handler for this type');
+    if (!failure) return this.logger.debug({ durationMs }, 'handler succeeded');
+    this.handlerFailed = true;
+    this.logger.error({ durationMs, err: this.describeError(failure) }, 'handler failed');
+  }
+
+  answered({ status, code, error }: DeliveryAnswer): void {
+    const fields: Record<string, unknown> = { status, code };
+    if (status >= 500 && !this.handlerFailed) {
+      if (error) fields.err = this.describeError(error);
+      return this.logger.error(fields, 'answered');
+    }
+    if (status >= 400) this.logger.warn(fields, 'answered');
+    else this.logger.info(fields, 'answered');
+  }
+}
