@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import request from 'supertest';
 import type { InnopaasWebhookError } from '../lib';
@@ -34,6 +36,45 @@ describe('job ids', () => {
   it('leaves a UUID as it is', () => {
     const id = randomUUID();
     expect(jobIdOf(id)).toBe(id);
+  });
+});
+
+describe('without BullMQ installed', () => {
+  // A preload that makes `bullmq` unresolvable, as in an application that never installed it.
+  const hide =
+    "const M = require('module'); const r = M._resolveFilename; M._resolveFilename = function (request, ...rest) { if (request === 'bullmq') throw Object.assign(new Error(\"Cannot find module 'bullmq'\"), { code: 'MODULE_NOT_FOUND' }); return r.call(this, request, ...rest); };";
+  it.each([
+    ['require', `require(${JSON.stringify(join(__dirname, '..', 'dist', 'bullmq', 'index.js'))})`],
+    [
+      'import',
+      `import(${JSON.stringify(join(__dirname, '..', 'dist', 'bullmq', 'index.mjs'))}).catch((e) => { console.error(e.message); process.exit(1); })`,
+    ],
+  ])('%s of the subpath throws a message that says "npm install bullmq" (needs npm run build)', (_how, code) => {
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, ['-e', `${hide}\n${code}`], { stdio: 'pipe', cwd: join(__dirname, '..') });
+    } catch (error) {
+      stderr = String((error as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toContain('innopaas-webhook/bullmq needs BullMQ, which is not installed: npm install bullmq');
+  });
+});
+
+describe.each(expressVersions)('%s: a queue that fails is answered 503, never 200', (_label, express) => {
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('down');
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('down'))],
+    ['hangs', () => new Promise(() => undefined)],
+    ['answers nonsense', () => ({ status: 'maybe' })],
+  ])('enqueue %s → 503 queue_unavailable', async (_what, enqueue) => {
+    const { app } = createApp(express, { queue: { enqueue: enqueue as never }, queueTimeoutMs: 200, onError: () => undefined });
+    const response = await request(app).post('/webhook').set(credentials).send(textEvent()).expect(503);
+    expect(response.body.code).toBe('queue_unavailable');
   });
 });
 

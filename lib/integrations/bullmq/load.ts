@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 /**
  * BullMQ is an optional peer: loaded here so that a missing install says what to do instead of
@@ -9,7 +9,9 @@ import { join } from 'node:path';
  * `exports` map, so `import 'bullmq'` in the application loads this same CommonJS copy.
  */
 export function loadBullmq(): typeof import('bullmq') {
-  const load = createRequire(typeof __filename === 'string' ? __filename : join(process.cwd(), 'package.json'));
+  // `node -e` defines a global `__filename` of '[eval]', which an ES module would see.
+  const here = typeof __filename === 'string' && isAbsolute(__filename) ? __filename : join(process.cwd(), 'package.json');
+  const load = createRequire(here);
   try {
     return load('bullmq') as typeof import('bullmq');
   } catch (error) {
