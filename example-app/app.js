@@ -2,7 +2,8 @@
 
 // Requires the built package, as an app that installed it from npm would (`require('innopaas-webhook')`).
 const { innopaasWebhook } = require('..');
-const { describeInbound, describeProblems, plain, quote } = require('./format');
+const { describeProblems, plain, quote } = require('./format');
+const { createHandlers } = require('./handlers');
 const { createInspector } = require('./inspector');
 
 const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 (or --inspector) to watch deliveries here.\n';
@@ -19,9 +20,12 @@ const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 
  * @param {(line: string) => void} [options.log]  where the one-line summaries go; console.log by default
  * @param {'after-handlers' | 'immediately'} [options.ack]  passed to the middleware
  * @param {Function} [options.express]  the Express factory; `require('express')` by default
+ * @param {import('..').EventQueue} [options.queue]  queue mode: events are handed to this queue
+ *   (`bullmqQueue(...)`) and handled by `worker.js`; the handlers do not run in this process
  */
 function createExampleApp(options) {
-  const { userName, authorization, ack, log = console.log, express = require('express') } = options;
+  const { userName, authorization, ack, queue, log = console.log, express = require('express') } = options;
+  const { on, onUnknownEvent } = createHandlers(log);
   const inspectorOptions = options.inspector ?? {};
   const inspector = inspectorOptions.enabled
     ? createInspector({
@@ -30,6 +34,7 @@ function createExampleApp(options) {
         password: inspectorOptions.password ?? authorization,
         max: inspectorOptions.max,
         now: inspectorOptions.now,
+        queueMode: Boolean(queue),
       })
     : null;
   // What only the hooks know (problems, duplicates, errors) goes to the inspector's row of the request.
@@ -42,52 +47,23 @@ function createExampleApp(options) {
   if (inspector) app.use('/webhook', inspector.recordDelivery);
 
   // No express.json() needed (it would not hurt either): the middleware reads the body itself.
-  // Each handler only logs one line: put your own work there (store, reply, alert…).
   const webhook = innopaasWebhook({
     userName,
     authorization,
-    on: {
-      whatsapp_message_status_updated: ({ body }) => {
-        const error = body.errorData ? ` (error ${plain(body.errorData.errorCode)}: ${quote(body.errorData.errorMessage)})` : '';
-        log(`status ${plain(body.status)} for ${plain(body.id)}${error}`);
-      },
-      whatsapp_mo_message_received: ({ body }) => {
-        log(`inbound ${plain(body.type)} from ${plain(body.from)}${describeInbound(body)}`);
-      },
-      whatsapp_template_status_updated: ({ body }) => {
-        log(`template ${plain(body.templateName)} (${plain(body.templateLanguage)}) ${plain(body.templateStatus)}`);
-      },
-      message_template_quality_update: ({ body }) => {
-        log(`template ${plain(body.templateName)} quality ${plain(body.previousQualityScore)} -> ${plain(body.newQualityScore)}`);
-      },
-      // The bodies of the next two are undocumented (innopaas-webhooks.md §6.3, §6.4): `?` where a guess fails.
-      template_category_update: ({ body }) => {
-        log(`template ${plain(body.templateName)} category ${plain(body.previousCategory)} -> ${plain(body.newCategory)}`);
-      },
-      whatsapp_account_review_updated: ({ body }) => {
-        log(`account review ${plain(body.decision)} for WABA ${plain(body.wabaId)}`);
-      },
-      whatsapp_phone_number_name_update: ({ body }) => {
-        log(`display name ${quote(body.requestedVerifiedName)} ${plain(body.decision)} for ${plain(body.displayPhoneNumber)}`);
-      },
-      // Inbox events carry their text in context.text, not text.body (§6.6).
-      chat_mt_message_notify: ({ body }) => {
-        log(`inbox outbound ${plain(body.messageType)} to ${plain(body.to)}: ${quote(body.context?.text)}`);
-      },
-      chat_mo_message_notify: ({ body }) => {
-        log(`inbox inbound ${plain(body.messageType)} from ${plain(body.from)}: ${quote(body.context?.text)}`);
-      },
-    },
-    // InnoPaaS adds event types over time: acknowledging them keeps it from retrying forever.
-    onUnknownEvent: (event) => log(`unknown event type ${quote(event.type)} acknowledged`),
+    ...(queue ? { queue } : { on, onUnknownEvent }),
     onInvalidEvent: (info, req) => {
       log(`rejected ${info.error.code}${describeProblems(info.problems)}`);
       note(req, { invalid: { code: info.error.code, problems: info.problems, payload: info.payload } });
     },
-    onDuplicate: (event, req) => {
-      log(`duplicate ${plain(event.id)} ignored (already handled)`);
-      note(req, { duplicate: true });
-    },
+    // With a queue, a redelivery is collapsed by the queue (same job id) and the worker handles events.
+    ...(queue
+      ? {}
+      : {
+          onDuplicate: (event, req) => {
+            log(`duplicate ${plain(event.id)} ignored (already handled)`);
+            note(req, { duplicate: true });
+          },
+        }),
     onError: (error, { req, event }) => {
       log(`error ${error.code}${event ? ` for ${plain(event.id)}` : ''}: ${quote(error.message, 160)}`);
       note(req, { error: { code: error.code, message: error.message } });

@@ -45,10 +45,10 @@ function basicAuth(userName, password) {
  * The live inspector: a recorder for the webhook route and a router for the page, its JSON and its
  * Server-Sent Events stream, all behind HTTP basic auth.
  */
-function createInspector({ express, userName, password, max, now }) {
+function createInspector({ express, userName, password, max, now, queueMode }) {
   if (!userName || !password) throw new TypeError('The inspector needs a user name and a password for its basic auth.');
   if (userName.includes(':')) throw new TypeError('The inspector user name cannot contain ":" (HTTP basic auth splits on it).');
-  const recorder = createRecorder({ max, now });
+  const recorder = createRecorder({ max, now, queueMode });
   const streams = new Set();
   let closed = false;
 
@@ -89,6 +89,7 @@ function createInspector({ express, userName, password, max, now }) {
     router,
     recordDelivery: recorder.recordDelivery,
     note: recorder.note,
+    noteJob: recorder.noteJob,
     deliveries: recorder.list,
     /**
      * Ends the event streams: an open stream would keep `server.close()` waiting forever. Resolves
