@@ -7,8 +7,11 @@ export default defineConfig({
     'testing/index': 'lib/testing/index.ts',
     'metrics/index': 'lib/integrations/metrics.ts',
     'otel/index': 'lib/integrations/otel.ts',
+    'bullmq/index': 'lib/integrations/bullmq/index.ts',
     cli: 'lib/cli/index.ts',
   },
+  // An optional peer: loaded from the application's install, never bundled.
+  external: ['bullmq'],
   format: ['cjs', 'esm'],
   dts: true,
   clean: true,

@@ -26,7 +26,7 @@ afterEach(() => {
 
 function startServer(env: Record<string, string>, args: string[] = []): Server {
   const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(INNOPAAS_|INSPECTOR|PORT$|HOST$|ACK$)/.test(name)),
+    Object.entries(process.env).filter(([name]) => !/^(INNOPAAS_|INSPECTOR|PORT$|HOST$|ACK$|QUEUE$|REDIS_URL$)/.test(name)),
   );
   const child = spawn(process.execPath, ['example-app/server.js', ...args], {
     cwd: ROOT,
@@ -166,5 +166,26 @@ describe('node example-app/server.js', () => {
     expect(server.output()).toContain('WARNING: listening beyond localhost with the public demo credentials');
     server.child.kill('SIGTERM');
     expect((await server.exit).code).toBe(0);
+  });
+
+  test('queue mode (--queue): a web process and a worker process sharing a local Redis; the inspector shows the job done; SIGTERM stops both', async () => {
+    const server = startServer({}, ['--inspector', '--queue']);
+    const [, url] = await server.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
+    await server.waitForOutput(/\[worker\] ready/);
+    const auth = `Basic ${Buffer.from('demo-user:demo-secret').toString('base64')}`;
+    expect((await runCurl(shellWords(curlOf(server.output()), {}))).status).toBe(200);
+    await server.waitForOutput(/\[worker\] inbound text from PHONE-NUMBER: "OK"/);
+    let outcome: unknown;
+    for (const deadline = Date.now() + 10_000; outcome !== 'done' && Date.now() < deadline;) {
+      const deliveries = (await (await fetch(`${url}/inspector/deliveries`, { headers: { Authorization: auth } })).json()) as {
+        outcome: string;
+      }[];
+      outcome = deliveries[0]?.outcome;
+      if (outcome !== 'done') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(outcome).toBe('done');
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toEqual({ code: 0, signal: null });
+    expect(server.output()).toMatch(/\[worker\] shut down cleanly[\s\S]*shut down cleanly/);
   });
 });

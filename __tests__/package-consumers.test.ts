@@ -73,6 +73,14 @@ describe('the packed tarball works from require() and from import', () => {
     });
   });
 
+  test.each([
+    ['require', "try { require('innopaas-webhook/bullmq') } catch (e) { console.log(e.message) }"],
+    ['import', "import('innopaas-webhook/bullmq').catch((e) => console.log(e.message))"],
+  ])('%s of innopaas-webhook/bullmq without BullMQ installed says how to install it', (_how, code) => {
+    const out = execFileSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    expect(out).toContain('innopaas-webhook/bullmq needs BullMQ, which is not installed: npm install bullmq');
+  });
+
   test('only what users need is packed (no tests, no sources)', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' });
     const files = (JSON.parse(out) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);

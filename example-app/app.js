@@ -5,7 +5,8 @@ const { innopaasWebhook } = require('..');
 // The metrics subpath needs prom-client, an optional peer of the package (installed here as a dev dependency).
 const { prometheusMetrics } = require('innopaas-webhook/metrics');
 const { Registry } = require('prom-client');
-const { describeInbound, describeProblems, plain, quote } = require('./format');
+const { describeProblems, plain, quote } = require('./format');
+const { createHandlers } = require('./handlers');
 const { createInspector } = require('./inspector');
 const { createMessageStatuses } = require('./message-statuses');
 
@@ -23,15 +24,18 @@ const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 
  * @param {(line: string) => void} [options.log]  where the one-line summaries go; console.log by default
  * @param {'after-handlers' | 'immediately'} [options.ack]  passed to the middleware
  * @param {Function} [options.express]  the Express factory; `require('express')` by default
- * @returns {{ app, webhook, inspector, messages }}  `messages`: each message's latest status
+ * @param {import('..').EventQueue} [options.queue]  queue mode: events are handed to this queue
+ *   (`bullmqQueue(...)`) and handled by `worker.js`; the handlers do not run in this process
+ * @returns {{ app, webhook, inspector, messages, registry }}  `messages`: each message's latest status
  */
 function createExampleApp(options) {
-  const { userName, authorization, ack, log = console.log, express = require('express') } = options;
+  const { userName, authorization, ack, queue, log = console.log, express = require('express') } = options;
   // Prometheus metrics of every delivery, served at /metrics and summed up in the inspector.
   const registry = new Registry();
   const inspectorOptions = options.inspector ?? {};
   // Your database, in a real service: each message's latest status, never downgraded.
   const messages = createMessageStatuses({ now: inspectorOptions.now });
+  const { on, onUnknownEvent } = createHandlers(log, messages);
   const inspector = inspectorOptions.enabled
     ? createInspector({
         express,
@@ -41,6 +45,7 @@ function createExampleApp(options) {
         now: inspectorOptions.now,
         messages,
         registry,
+        queueMode: Boolean(queue),
       })
     : null;
   // What only the hooks know (problems, duplicates, errors) goes to the inspector's row of the request.
@@ -53,55 +58,23 @@ function createExampleApp(options) {
   if (inspector) app.use('/webhook', inspector.recordDelivery);
 
   // No express.json() needed (it would not hurt either): the middleware reads the body itself.
-  // Each handler only logs one line: put your own work there (store, reply, alert…).
   const webhook = innopaasWebhook({
     userName,
     authorization,
-    on: {
-      // Reports arrive out of order: keep a status only when it is newer than the one the message has.
-      whatsapp_message_status_updated: ({ body }) => {
-        const { replaced, kept } = messages.record(body);
-        const error = body.errorData ? ` (error ${plain(body.errorData.errorCode)}: ${quote(body.errorData.errorMessage)})` : '';
-        const order = replaced ? '' : ` (not newer than ${plain(kept)}, which is kept)`;
-        log(`status ${plain(body.status)} for ${plain(body.id)}${error}${order}`);
-      },
-      whatsapp_mo_message_received: ({ body }) => {
-        log(`inbound ${plain(body.type)} from ${plain(body.from)}${describeInbound(body)}`);
-      },
-      whatsapp_template_status_updated: ({ body }) => {
-        log(`template ${plain(body.templateName)} (${plain(body.templateLanguage)}) ${plain(body.templateStatus)}`);
-      },
-      message_template_quality_update: ({ body }) => {
-        log(`template ${plain(body.templateName)} quality ${plain(body.previousQualityScore)} -> ${plain(body.newQualityScore)}`);
-      },
-      // The bodies of the next two are undocumented (docs/events.md#template_category_update): `?` where a guess fails.
-      template_category_update: ({ body }) => {
-        log(`template ${plain(body.templateName)} category ${plain(body.previousCategory)} -> ${plain(body.newCategory)}`);
-      },
-      whatsapp_account_review_updated: ({ body }) => {
-        log(`account review ${plain(body.decision)} for WABA ${plain(body.wabaId)}`);
-      },
-      whatsapp_phone_number_name_update: ({ body }) => {
-        log(`display name ${quote(body.requestedVerifiedName)} ${plain(body.decision)} for ${plain(body.displayPhoneNumber)}`);
-      },
-      // Inbox events carry their text in context.text, not text.body (docs/events.md#quirk-18).
-      chat_mt_message_notify: ({ body }) => {
-        log(`inbox outbound ${plain(body.messageType)} to ${plain(body.to)}: ${quote(body.context?.text)}`);
-      },
-      chat_mo_message_notify: ({ body }) => {
-        log(`inbox inbound ${plain(body.messageType)} from ${plain(body.from)}: ${quote(body.context?.text)}`);
-      },
-    },
-    // InnoPaaS adds event types over time: acknowledging them keeps it from retrying forever.
-    onUnknownEvent: (event) => log(`unknown event type ${quote(event.type)} acknowledged`),
+    ...(queue ? { queue } : { on, onUnknownEvent }),
     onInvalidEvent: (info, req) => {
       log(`rejected ${info.error.code}${describeProblems(info.problems)}`);
       note(req, { invalid: { code: info.error.code, problems: info.problems, payload: info.payload } });
     },
-    onDuplicate: (event, req) => {
-      log(`duplicate ${plain(event.id)} ignored (already handled)`);
-      note(req, { duplicate: true });
-    },
+    // With a queue, a redelivery is collapsed by the queue (same job id) and the worker handles events.
+    ...(queue
+      ? {}
+      : {
+          onDuplicate: (event, req) => {
+            log(`duplicate ${plain(event.id)} ignored (already handled)`);
+            note(req, { duplicate: true });
+          },
+        }),
     onError: (error, { req, event }) => {
       log(`error ${error.code}${event ? ` for ${plain(event.id)}` : ''}: ${quote(error.message, 160)}`);
       note(req, { error: { code: error.code, message: error.message } });

@@ -23,58 +23,79 @@ const inspectorPassword = env.INSPECTOR_PASSWORD
   ? { text: env.INSPECTOR_PASSWORD, fromEnv: 'INSPECTOR_PASSWORD' }
   : authorization;
 
+const queueMode = env.QUEUE === '1' || env.QUEUE === 'true' || process.argv.includes('--queue');
+
 const log = (line) => console.log(`${new Date().toISOString()} ${line}`);
 
-const { app, webhook, inspector } = createExampleApp({
-  userName: userName.text,
-  authorization: authorization.text,
-  inspector: { enabled: inspectorEnabled, userName: inspectorUser.text, password: inspectorPassword.text },
-  ack: env.ACK === 'immediately' ? 'immediately' : undefined,
-  log,
-});
+async function main() {
+  // Queue mode: Redis, the queue and a worker process first; the inspector hears each job's state.
+  let inspectorRef;
+  const queueSetup = queueMode
+    ? await require('./queue-mode').startQueueMode({ log, onJobState: (eventId, state) => inspectorRef?.noteJob(eventId, state) })
+    : null;
+  const { app, webhook, inspector } = createExampleApp({
+    userName: userName.text,
+    authorization: authorization.text,
+    inspector: { enabled: inspectorEnabled, userName: inspectorUser.text, password: inspectorPassword.text },
+    ack: env.ACK === 'immediately' ? 'immediately' : undefined,
+    queue: queueSetup?.queue,
+    log,
+  });
+  inspectorRef = inspector;
+  listen(app, webhook, inspector, queueSetup);
+}
 
-const server = app.listen(port, host, () => {
-  const address = server.address();
-  // A wildcard address is no URL; "localhost" may resolve to ::1 while we listen on 127.0.0.1 only.
-  const shownHost = ['0.0.0.0', '::'].includes(host) ? 'localhost' : host;
-  console.log(
-    startupBanner({
-      url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
-      userName,
-      authorization,
-      inspector: inspectorEnabled && { userName: inspectorUser, password: inspectorPassword },
-      exposed: !['127.0.0.1', '::1', 'localhost'].includes(host),
-    }),
-  );
-});
-server.on('error', (error) => {
-  console.error(`Cannot listen on ${host}:${port}: ${error.message}`);
+function listen(app, webhook, inspector, queueSetup) {
+  const server = app.listen(port, host, () => {
+    const address = server.address();
+    // A wildcard address is no URL; "localhost" may resolve to ::1 while we listen on 127.0.0.1 only.
+    const shownHost = ['0.0.0.0', '::'].includes(host) ? 'localhost' : host;
+    console.log(
+      startupBanner({
+        url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
+        userName,
+        authorization,
+        inspector: inspectorEnabled && { userName: inspectorUser, password: inspectorPassword },
+        exposed: !['127.0.0.1', '::1', 'localhost'].includes(host),
+      }),
+    );
+  });
+  server.on('error', (error) => {
+    console.error(`Cannot listen on ${host}:${port}: ${error.message}`);
+    process.exit(1);
+  });
+
+  let stopping = false;
+  async function shutdown(signal) {
+    if (stopping) {
+      log(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal} received: no new connections, finishing the deliveries in progress`);
+    const closed = new Promise((resolve) => server.close(resolve));
+    // Open event streams would keep server.close() waiting forever; once ended, their connections are
+    // idle and can go right away instead of at the end of their keep-alive.
+    if (inspector) {
+      await inspector.close();
+      server.closeIdleConnections();
+    }
+    // With ack 'immediately' handlers may still run after their 200 was sent.
+    if (webhook.inFlight > 0) log(`waiting for ${webhook.inFlight} background handler(s)`);
+    await webhook.drain();
+    // A client that keeps its connection busy must not hold the process hostage.
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    await closed;
+    // Queue mode: the worker stops after the web server (nothing new is queued), then Redis.
+    if (queueSetup) await queueSetup.close();
+    log('shut down cleanly');
+    process.exit(0);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error(error.message);
   process.exit(1);
 });
-
-let stopping = false;
-async function shutdown(signal) {
-  if (stopping) {
-    log(`${signal} again: exiting without waiting`);
-    process.exit(1);
-  }
-  stopping = true;
-  log(`${signal} received: no new connections, finishing the deliveries in progress`);
-  const closed = new Promise((resolve) => server.close(resolve));
-  // Open event streams would keep server.close() waiting forever; once ended, their connections are
-  // idle and can go right away instead of at the end of their keep-alive.
-  if (inspector) {
-    await inspector.close();
-    server.closeIdleConnections();
-  }
-  // With ack 'immediately' handlers may still run after their 200 was sent.
-  if (webhook.inFlight > 0) log(`waiting for ${webhook.inFlight} background handler(s)`);
-  await webhook.drain();
-  // A client that keeps its connection busy must not hold the process hostage.
-  setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-  await closed;
-  log('shut down cleanly');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -4,7 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-/** A `redis-server` child process on a loopback port, with nothing persisted to disk. */
+/** A `redis-server` child process on a loopback port; nothing is persisted to disk unless asked. */
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
@@ -12,13 +12,21 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL, then wait for the exit: Redis dying mid-run, with no goodbye to its clients. */
   kill(): Promise<void>;
-  /** Start again on the same port (empty: nothing was saved), so clients can reconnect. */
-  restart(): Promise<void>;
+  /**
+   * Stop (SIGKILL by default) and start again on the same port, so clients can reconnect: empty, or
+   * with what its append-only file kept when started with `persistent`. `downMs`: how long it stays down.
+   */
+  restart(signal?: NodeJS.Signals, downMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
   /** Run as a one-node Redis Cluster that owns every slot. */
   cluster?: boolean;
+  /**
+   * Persistence as production wants it for a queue: `appendonly yes` (fsync every second; a SIGTERM
+   * flushes it), in a data folder that `restart()` keeps.
+   */
+  persistent?: boolean;
 }
 
 /** `REDIS_SERVER_BIN`, else `redis-server` found on PATH, else undefined. */
@@ -65,7 +73,9 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
 }
 
 async function launch(bin: string, port: number, dir: string, options: StartOptions): Promise<RedisServer> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+  args.push('--appendonly', options.persistent ? 'yes' : 'no');
+  if (options.persistent) args.push('--appendfsync', 'everysec');
   // DEBUG SLEEP stalls the server for real, for the tests of late answers.
   args.push('--enable-debug-command', 'local');
   if (options.cluster) {
@@ -93,8 +103,9 @@ async function launch(bin: string, port: number, dir: string, options: StartOpti
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => exit('SIGKILL'),
-    restart: async () => {
-      await exit('SIGKILL');
+    restart: async (signal = 'SIGKILL', downMs = 0) => {
+      await exit(signal);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       rmSync(join(dir, `nodes-${port}.conf`), { force: true });
       child = await spawnReady(bin, args, port);
       if (options.cluster) await claimAllSlots(port);

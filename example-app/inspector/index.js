@@ -47,10 +47,10 @@ function basicAuth(userName, password) {
  * Server-Sent Events stream, all behind HTTP basic auth. `messages` is the app's book of each message's
  * latest status, shown beside the deliveries.
  */
-function createInspector({ express, userName, password, max, now, messages, registry }) {
+function createInspector({ express, userName, password, max, now, messages, registry, queueMode }) {
   if (!userName || !password) throw new TypeError('The inspector needs a user name and a password for its basic auth.');
   if (userName.includes(':')) throw new TypeError('The inspector user name cannot contain ":" (HTTP basic auth splits on it).');
-  const recorder = createRecorder({ max, now });
+  const recorder = createRecorder({ max, now, queueMode });
   const streams = new Set();
   let closed = false;
 
@@ -96,6 +96,7 @@ function createInspector({ express, userName, password, max, now, messages, regi
     router,
     recordDelivery: recorder.recordDelivery,
     note: recorder.note,
+    noteJob: recorder.noteJob,
     deliveries: recorder.list,
     /**
      * Ends the event streams: an open stream would keep `server.close()` waiting forever. Resolves

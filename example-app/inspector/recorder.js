@@ -25,13 +25,15 @@ function messageTypeOf(payload) {
 }
 
 /** One human sentence for the outcome, since the status alone does not tell a duplicate from a first delivery. */
-function outcomeOf(status, event, notes) {
+function outcomeOf(status, event, notes, queueMode) {
   if (status === null) return 'connection closed before an answer was sent';
   if (notes.error) return `${notes.error.code}: ${cut(notes.error.message)}`;
+  // Queue mode: the job's state, as the queue's event stream reports it (queued, active, done, failed…).
+  if (notes.job) return notes.job;
   if (notes.invalid) return notes.invalid.code;
   if (notes.duplicate) return 'duplicate: handlers not called again';
   if (event && !canonicalEventType(event.type)) return 'unknown event type: acknowledged';
-  if (event && status < 300) return 'handled';
+  if (event && status < 300) return queueMode ? 'queued' : 'handled';
   if (event) return STATUS_CODES[status] ?? 'rejected';
   // The console tests the URL when it is saved (docs/events.md#connectivity-test): an empty body or {} is taken as that test.
   if (status === 200) return 'empty body (connectivity test)';
@@ -51,11 +53,14 @@ function prettyPayload(payload) {
  * time, the method, the answer, the event and its problems. Request headers, and so the credentials,
  * are never read.
  */
-function createRecorder({ max = 200, now = () => new Date() } = {}) {
+function createRecorder({ max = 200, now = () => new Date(), queueMode = false } = {}) {
   const deliveries = []; // newest first
   const byRequest = new WeakMap();
+  /** Queue mode: the newest row of each event id, for the job states that arrive later. */
+  const byEventId = new Map();
   const listeners = new Set();
   let lastSeq = 0;
+  const pendingStates = new Map();
 
   const publish = (record) => {
     for (const listener of listeners) listener(record.summary);
@@ -75,7 +80,7 @@ function createRecorder({ max = 200, now = () => new Date() } = {}) {
       eventId: stringOrNull(payload?.id),
       eventType: stringOrNull(type),
       messageType: messageTypeOf(payload),
-      outcome: outcomeOf(record.status, event, record.notes),
+      outcome: outcomeOf(record.status, event, record.notes, queueMode),
       problems: (record.notes.invalid?.problems ?? [])
         .slice(0, MAX_PROBLEMS)
         .map((problem) => ({ path: cut(problem.path), message: cut(problem.message) })),
@@ -93,7 +98,21 @@ function createRecorder({ max = 200, now = () => new Date() } = {}) {
     if (record.notes.invalid) record.notes.invalid.payload = undefined;
     record.settled = true;
     deliveries.unshift(record);
-    if (deliveries.length > max) deliveries.length = max;
+    if (deliveries.length > max) {
+      for (const dropped of deliveries.splice(max)) {
+        if (byEventId.get(dropped.summary.eventId) === dropped) byEventId.delete(dropped.summary.eventId);
+      }
+    }
+    if (queueMode && record.hadEvent && record.summary.eventId !== null) {
+      byEventId.set(record.summary.eventId, record);
+      // A state that arrived before the answer was recorded (a fast worker) is not lost.
+      const early = pendingStates.get(record.summary.eventId);
+      if (early) {
+        pendingStates.delete(record.summary.eventId);
+        record.notes.job = early;
+        record.summary = { ...record.summary, outcome: early };
+      }
+    }
     publish(record);
   }
 
@@ -117,13 +136,28 @@ function createRecorder({ max = 200, now = () => new Date() } = {}) {
     Object.assign(record.notes, facts);
     if (!record.settled) return;
     const event = record.hadEvent ? { type: record.summary.eventType } : undefined;
-    record.summary = { ...record.summary, outcome: outcomeOf(record.status, event, record.notes) };
+    record.summary = { ...record.summary, outcome: outcomeOf(record.status, event, record.notes, queueMode) };
+    publish(record);
+  }
+
+  /** Queue mode: the state of the job of `eventId` changed (queued, active, done, failed: …). */
+  function noteJob(eventId, state) {
+    const record = byEventId.get(eventId);
+    if (!record) {
+      // Kept a moment for a row not recorded yet; bounded, since events may come from other instances.
+      pendingStates.set(eventId, state);
+      if (pendingStates.size > max) pendingStates.delete(pendingStates.keys().next().value);
+      return;
+    }
+    record.notes.job = state;
+    record.summary = { ...record.summary, outcome: state };
     publish(record);
   }
 
   return {
     recordDelivery,
     note,
+    noteJob,
     /** Summaries, newest first. */
     list: () => deliveries.map((record) => record.summary),
     /** One delivery with its pretty-printed payload, or undefined once it left the window. */

@@ -3,6 +3,7 @@
 // mistake (exit 2) is followed by the usage, and no path ever prints a stack trace.
 import { version } from '../../package.json';
 import { parseCommandArgs } from './args';
+import { runDeadLetters } from './dead-letters';
 import { runSchemas } from './schemas';
 import { runSend } from './send';
 import { GLOBAL_USAGE, USAGE, UsageError, type CommandName } from './usage';
@@ -12,6 +13,7 @@ const COMMANDS: Record<CommandName, (args: string[]) => number | Promise<number>
   send: runSend,
   validate: runValidate,
   schemas: runSchemas,
+  'dead-letters': runDeadLetters,
 };
 
 const isCommand = (name: string | undefined): name is CommandName =>

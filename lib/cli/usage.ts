@@ -27,16 +27,18 @@ export class UsageError extends Error {
   }
 }
 
-export type CommandName = 'send' | 'validate' | 'schemas';
+export type CommandName = 'send' | 'validate' | 'schemas' | 'dead-letters';
 
 export const GLOBAL_USAGE = `Usage: innopaas-webhook <command> [options]
 
-Send sample InnoPaaS WhatsApp webhook deliveries, validate captured payloads, write the JSON Schemas.
+Send sample InnoPaaS WhatsApp webhook deliveries, validate captured payloads, write the JSON Schemas,
+look after a queue's dead letters.
 
 Commands:
   send <type>        send sample deliveries of an event type to a webhook URL
   validate <file>    check a payload (a file, or - for stdin) against the schemas
   schemas            print the JSON Schemas, or write them into a folder with --out
+  dead-letters       list or replay the events a queue's workers gave up on (BullMQ)
 
 Options:
   -h, --help         show this help (or: innopaas-webhook <command> --help)
@@ -95,4 +97,21 @@ Prints every JSON Schema (draft-07) as one JSON object keyed by name, or writes 
 Options:
   -o, --out <dir>    write the files into this folder (created if missing)
   -h, --help         show this help`,
+
+  'dead-letters': `Usage: innopaas-webhook dead-letters list --redis <url> --queue <name> [--json]
+       innopaas-webhook dead-letters replay <event id…> | --all --redis <url> --queue <name>
+
+The jobs of a bullmqQueue() queue whose handler failed on every try (they stay in BullMQ's failed
+set). list prints each one's event id, type, tries, when it failed and its last error; replay moves
+them back to wait with their tries reset, so that the workers run them again. Needs bullmq installed.
+
+Options:
+  -r, --redis <url>     Redis URL, e.g. redis://127.0.0.1:6379 (env REDIS_URL)
+  -q, --queue <name>    the queue's name, as given to new Queue(name)
+      --prefix <p>      BullMQ's key prefix, if the queue uses one (default bull)
+      --all             replay every dead letter
+      --json            list: one JSON object per line
+  -h, --help            show this help
+
+Exit codes: 0 done, 1 an id that is not a dead letter (or Redis unreachable), 2 usage error.`,
 };

@@ -1,0 +1,15 @@
+/**
+ * Job ids from event ids. BullMQ refuses a custom id that reads as an integer (`'123'`: it would clash
+ * with its own counter) or holds a `:` (its key separator), and `'0'`. Event ids are opaque strings,
+ * so they are escaped reversibly: `%` and `:` always become `%25` and `%3A`, and the first character of
+ * an integer-looking id becomes `%3X`. A UUID, the id of every documented example, stays as it is.
+ */
+export function jobIdOf(eventId: string): string {
+  const escaped = eventId.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
+  return /^-?\d+$/.test(escaped) ? `%${escaped.charCodeAt(0).toString(16).toUpperCase()}${escaped.slice(1)}` : escaped;
+}
+
+/** The event id a job id was made from (the inverse of {@link jobIdOf}). */
+export function eventIdOf(jobId: string): string {
+  return jobId.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}

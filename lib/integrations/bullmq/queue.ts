@@ -1,0 +1,96 @@
+import type { BackoffOptions, JobsOptions, KeepJobs, Queue } from 'bullmq';
+import type { EnqueueResult, EventQueue } from '../../delivery/queue';
+import type { InnopaasEvent, UnknownEvent } from '../../events';
+import { fail, positiveMs, rejectUnknownKeys, show } from '../../core/option-checks';
+import { jobIdOf } from './job-id';
+
+/** What a job of the queue holds: the event as received, and room for what travels with it. */
+export interface EventJobData {
+  /** The event exactly as InnoPaaS sent it (its parsed dates are rebuilt by the worker). */
+  event: InnopaasEvent | UnknownEvent;
+  /** Context carried from the web tier to the worker (trace context, later). Empty today. */
+  meta: Record<string, unknown>;
+}
+
+export interface BullmqQueueOptions {
+  /**
+   * Tries of a failing handler, the first included. Defaults to 5: with the default back-off the last
+   * try comes about 2.5 minutes after the first, at least as long as the sender would have kept
+   * retrying (InnoPaaS documents 3 tries a minute apart) had the web tier answered with an error.
+   */
+  attempts?: number;
+  /** Wait before each retry. Defaults to `{ type: 'exponential', delay: 10_000 }`: 10 s, 20 s, 40 s, 80 s. */
+  backoff?: BackoffOptions;
+  /**
+   * How long a completed job (and so its event id) is kept: a redelivery within this time is a
+   * duplicate and is not queued again. Defaults to 24 hours, as the middleware's dedupe.
+   */
+  dedupeTtlMs?: number;
+  /**
+   * Which jobs that used up their attempts are kept (the dead letters). Defaults to `false`: all of
+   * them, until replayed or removed (`innopaas-webhook dead-letters`). A BullMQ `KeepJobs` object
+   * (`{ age }` in seconds, `{ count }`) bounds them.
+   */
+  removeOnFail?: boolean | KeepJobs;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The middleware's `queue` for a BullMQ `Queue`: each event becomes one job whose id is the event id,
+ * so a redelivery while the job is kept (waiting, running, retrying, completed within `dedupeTtlMs`, or
+ * failed) is answered `duplicate` and not queued twice. `createWorker()` runs the handlers.
+ */
+export function bullmqQueue(queue: Queue, options: BullmqQueueOptions = {}): EventQueue {
+  if (typeof queue !== 'object' || queue === null || typeof (queue as Partial<Queue>).add !== 'function') {
+    fail('queue', `must be a BullMQ Queue (got ${show(queue)})`, "Pass `new Queue('innopaas', { connection })` from bullmq.");
+  }
+  if (typeof options !== 'object' || options === null)
+    fail('options', `must be an object (got ${show(options)})`, 'Leave it out for the defaults.');
+  rejectUnknownKeys('', options, ['attempts', 'backoff', 'dedupeTtlMs', 'removeOnFail']);
+  const attempts = options.attempts ?? 5;
+  if (!Number.isInteger(attempts) || attempts < 1)
+    fail('attempts', `must be a whole number of at least 1 (got ${show(attempts)})`, 'Defaults to 5.');
+  const backoff = options.backoff ?? { type: 'exponential', delay: 10_000 };
+  if (typeof backoff !== 'object' || backoff === null || typeof backoff.type !== 'string')
+    fail(
+      'backoff',
+      `must be a BullMQ backoff object (got ${show(backoff)})`,
+      "Pass e.g. `{ type: 'exponential', delay: 10000 }`.",
+    );
+  const dedupeTtlMs = positiveMs('dedupeTtlMs', options.dedupeTtlMs, DAY_MS) as number;
+  const jobOptions: JobsOptions = {
+    attempts,
+    backoff,
+    // BullMQ counts this age in seconds.
+    removeOnComplete: { age: Math.ceil(dedupeTtlMs / 1000) },
+    removeOnFail: options.removeOnFail ?? false,
+  };
+
+  return {
+    async enqueue(event) {
+      const jobId = jobIdOf(event.id);
+      const timestamp = Date.now();
+      const data: EventJobData = { event, meta: {} };
+      await queue.add(event.type, data, { ...jobOptions, jobId, timestamp });
+      // BullMQ answers an add whose id exists with that id and does not tell it apart (it only writes a
+      // `duplicated` event to the queue's event stream), so the job's creation time tells: ours, or an
+      // earlier add's. Two adds of one id in the same millisecond both read as queued; the job is still one.
+      const created = await readTimestamp(queue, jobId);
+      return created === null || Number(created) === timestamp ? QUEUED : DUPLICATE;
+    },
+  };
+}
+
+const QUEUED: EnqueueResult = Object.freeze({ status: 'queued' });
+const DUPLICATE: EnqueueResult = Object.freeze({ status: 'duplicate' });
+
+type RedisBackend = { client?: Promise<{ hget(key: string, field: string): Promise<string | null> }> };
+
+/** The job's stored `timestamp`: one HGET with the Redis backend, else the whole job. Null when gone. */
+async function readTimestamp(queue: Queue, jobId: string): Promise<string | number | null> {
+  const client = (queue.backend as RedisBackend | undefined)?.client;
+  if (client) return (await client).hget(queue.toKey(jobId), 'timestamp');
+  const job = await queue.getJob(jobId);
+  return job ? job.timestamp : null;
+}

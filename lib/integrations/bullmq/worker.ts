@@ -1,0 +1,211 @@
+import type { ConnectionOptions, Job, Worker } from 'bullmq';
+import { createEventDispatcher, type EventDispatcherOptions } from '../../core/event-dispatcher';
+import type { AnyEvent } from '../../core/dispatch';
+import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from '../../core/errors';
+import { fail, optionalFunction, positiveMs, rejectUnknownKeys, show } from '../../core/option-checks';
+import { loadBullmq } from './load';
+import type { EventJobData } from './queue';
+import { reportToStderr } from './report';
+
+/** What a handler learns of its job besides the event (and `signal`). */
+export interface JobInfo {
+  /** The BullMQ job id: the event id, escaped where BullMQ requires it. */
+  readonly jobId: string;
+  /** This try, from 1. */
+  readonly attempt: number;
+  /** Tries the job has in all. */
+  readonly attempts: number;
+}
+
+/** Context given to the worker's `onError`. */
+export interface WorkerErrorContext {
+  /** The job, when the error is a job's; absent for a connection error. */
+  jobId?: string;
+  /** The event, when the job's payload was valid. */
+  event?: AnyEvent;
+  attempt?: number;
+  attempts?: number;
+  /** True when the job will not be tried again: it stays in the failed set (a dead letter). */
+  final?: boolean;
+}
+
+export interface CreateWorkerOptions extends EventDispatcherOptions<JobInfo> {
+  /** The queue's name, as given to `new Queue(name)` in the web tier. */
+  queueName: string;
+  /** How BullMQ reaches Redis: `{ host, port }`, `{ url }` or an ioredis instance (see BullMQ's docs). */
+  connection: ConnectionOptions;
+  /** BullMQ's key prefix, if the queue uses one. Defaults to BullMQ's (`bull`). */
+  prefix?: string;
+  /** Jobs handled at once by this process. Defaults to 10 (handlers mostly wait on I/O). */
+  concurrency?: number;
+  /**
+   * A handler failure, timeout or invalid job, and Redis connection errors. Defaults to one line on
+   * stderr (with the cause's stack). Whatever it throws or returns is ignored.
+   */
+  onError?: (error: InnopaasWebhookError, context: WorkerErrorContext) => void;
+  /**
+   * How long a job's lock lasts unless renewed (BullMQ renews it every half of this while the
+   * handler runs). A worker that dies stops renewing: its jobs are taken up again by another worker
+   * at most `lockDurationMs` + 2 × `stalledIntervalMs` later. A handler that blocks the event loop for
+   * longer than half of it may be run twice. Defaults to 5,000 ms.
+   */
+  lockDurationMs?: number;
+  /** How often each worker looks for jobs whose lock expired (BullMQ's stalled check). Defaults to 2,000 ms. */
+  stalledIntervalMs?: number;
+  /**
+   * How many times a job may be taken back from a worker that died before it is failed instead: an
+   * event that crashes every process that handles it ends in the dead letters. Defaults to 2.
+   */
+  maxStalledCount?: number;
+}
+
+/** A running worker. */
+export interface InnopaasWorker {
+  /** The BullMQ `Worker`, for its events and methods (`pause()`, `on('completed')`…). */
+  readonly worker: Worker<EventJobData>;
+  /** Resolves once the worker is connected to Redis. */
+  waitUntilReady(): Promise<void>;
+  /**
+   * Takes no new job, fires the `signal` of every running handler, puts back in the queue (without
+   * spending a try) the jobs whose handler then stopped, waits for the others, and disconnects.
+   */
+  close(): Promise<void>;
+}
+
+const WORKER_KEYS = [
+  'on',
+  'onUnknownEvent',
+  'timeZone',
+  'handlerTimeoutMs',
+  'queueName',
+  'connection',
+  'prefix',
+  'concurrency',
+  'onError',
+  'lockDurationMs',
+  'stalledIntervalMs',
+  'maxStalledCount',
+] as const satisfies readonly (keyof CreateWorkerOptions)[];
+
+function wholeNumber(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || (value as number) < min)
+    fail(name, `must be a whole number of at least ${min} (got ${show(value)})`, `Defaults to ${fallback}.`);
+  return value as number;
+}
+
+/** An invalid payload fails the same way on every try: it goes to the dead letters at once. */
+function isPayloadError(error: unknown): boolean {
+  return (
+    isInnopaasWebhookError(error) &&
+    (error.code === 'invalid_json' ||
+      error.code === 'invalid_envelope' ||
+      error.code === 'invalid_event' ||
+      error.code === 'invalid_encoding' ||
+      error.code === 'batch_not_supported')
+  );
+}
+
+/**
+ * A BullMQ worker that runs the typed `on` handlers for the events `bullmqQueue()` queued: the same
+ * validation and handler selection as the middleware (`createEventDispatcher`), handlers called as
+ * `(event, { signal, jobId, attempt, attempts })`. A failed handler is retried with the queue's
+ * back-off; a job that used up its tries stays in the failed set and is reported through `onError`.
+ */
+export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
+  if (typeof options !== 'object' || options === null)
+    fail('options', `must be an object (got ${show(options)})`, "Pass e.g. `{ queueName: 'innopaas', connection, on: { … } }`.");
+  rejectUnknownKeys('', options, WORKER_KEYS);
+  const { queueName, connection, on, onUnknownEvent, timeZone, handlerTimeoutMs } = options;
+  if (typeof queueName !== 'string' || queueName === '')
+    fail(
+      'queueName',
+      `must be a non-empty string (got ${show(queueName)})`,
+      'Use the name given to `new Queue()` in the web tier.',
+    );
+  if (typeof connection !== 'object' || connection === null)
+    fail(
+      'connection',
+      `must be BullMQ connection options or a Redis client (got ${show(connection)})`,
+      'Pass e.g. `{ host, port }`.',
+    );
+  optionalFunction('onError', options.onError);
+  const onError = options.onError ?? reportToStderr;
+  const dispatch = createEventDispatcher<JobInfo>({ on, onUnknownEvent, timeZone, handlerTimeoutMs });
+  const lockDuration = positiveMs('lockDurationMs', options.lockDurationMs, 5_000) as number;
+  const stalledInterval = positiveMs('stalledIntervalMs', options.stalledIntervalMs, 2_000) as number;
+  const concurrency = wholeNumber('concurrency', options.concurrency, 10, 1);
+  const maxStalledCount = wholeNumber('maxStalledCount', options.maxStalledCount, 2, 0);
+  const { Worker: BullWorker, UnrecoverableError, WaitingError } = loadBullmq();
+
+  const report = (error: InnopaasWebhookError, context: WorkerErrorContext) => {
+    const ignore = () => undefined;
+    try {
+      const result: unknown = onError(error, context);
+      if (result && typeof (result as PromiseLike<unknown>).then === 'function')
+        (result as PromiseLike<unknown>).then(undefined, ignore);
+    } catch {
+      // onError's own failure must not fail the job a second way.
+    }
+  };
+  let closing = false;
+
+  // Three parameters: BullMQ hands a cancellation signal only to a processor that declares it.
+  const processor = async (job: Job<EventJobData>, token?: string, signal?: AbortSignal): Promise<void> => {
+    const putBack = async (): Promise<never> => {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    };
+    // A fetch already waiting on Redis when close() began can still hand this worker a job.
+    if (closing) return putBack();
+    const jobId = job.id ?? '';
+    const info: JobInfo = { jobId, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 };
+    const data = job.data as Partial<EventJobData> | null | undefined;
+    const payload = typeof data === 'object' && data !== null ? data.event : undefined;
+    try {
+      await dispatch(payload, signal ? { ...info, signal } : info);
+    } catch (thrown) {
+      // Stopped by close(): back to the queue for another worker, without spending a try.
+      if (closing && signal?.aborted) return putBack();
+      const error = isInnopaasWebhookError(thrown)
+        ? thrown
+        : new InnopaasWebhookError('internal_error', { detail: describeThrown(thrown), cause: thrown });
+      const unrecoverable = isPayloadError(error);
+      const event = unrecoverable || typeof payload !== 'object' ? undefined : (payload as AnyEvent);
+      report(error, { ...info, event, final: unrecoverable || info.attempt >= info.attempts });
+      if (unrecoverable) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  };
+
+  const worker = new BullWorker<EventJobData>(queueName, processor, {
+    connection,
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    concurrency,
+    lockDuration,
+    stalledInterval,
+    maxStalledCount,
+  });
+  // Without a listener an 'error' event would crash the process; Redis going away is reported, and
+  // BullMQ reconnects by itself.
+  worker.on('error', (cause) => {
+    report(new InnopaasWebhookError('queue_unavailable', { detail: `BullMQ worker: ${describeThrown(cause)}`, cause }), {});
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    worker,
+    waitUntilReady: () => worker.waitUntilReady().then(() => undefined),
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const reason = new InnopaasWebhookError('shutting_down', { detail: 'The worker is shutting down.' });
+        // close() first: a job put back by a stopped handler must not be fetched again by this worker.
+        const done = worker.close();
+        worker.cancelAllJobs(reason as unknown as string);
+        await done;
+      })();
+      return closed;
+    },
+  };
+}
