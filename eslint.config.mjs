@@ -2,9 +2,6 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const rulesOf = (configs) => Object.assign({}, ...configs.map((config) => config.rules ?? {}));
-const recommendedRules = rulesOf(tseslint.configs.recommended);
-
 /** What the TypeScript block below adds to strictTypeChecked, or changes in it. */
 const typeScriptRules = {
   // The two rules this project relies on most: a promise nobody awaits loses its rejection (in
@@ -16,6 +13,10 @@ const typeScriptRules = {
     { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
   ],
   '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+  // Off: the library checks at run time what JavaScript callers, payloads and stores hand it, whatever
+  // the types promise ("every value from user code is checked before it is trusted"); this rule would
+  // call each such check unnecessary.
+  '@typescript-eslint/no-unnecessary-condition': 'off',
   // strictTypeChecked's options but for numbers, which read as they should in a message; objects,
   // unknowns, booleans and undefined are still refused. (Options replace, so all are spelled out.)
   '@typescript-eslint/restrict-template-expressions': [
@@ -25,7 +26,18 @@ const typeScriptRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'schemas/', '**/*.d.ts', '.tmp/', 'bench/.cache/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'schemas/',
+      '**/*.d.ts',
+      '.tmp/',
+      'bench/.cache/',
+      '__tests__/consumers/types/',
+    ],
+  },
 
   // Every file, JavaScript included (bench/, example-app/, the consumers and the soak script): the
   // recommended rules, which need no type information.
@@ -75,6 +87,15 @@ export default tseslint.config(
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
       // An async handler with no await stands for a user's async handler: the promise path is what is tested.
       '@typescript-eslint/require-await': 'off',
+      // Failure messages interpolate whatever a test got back (undefined, a RegExp, an object), and test
+      // doubles return their callee's void in arrow shorthand; promise aggregators take a store's
+      // sync-or-async answers; a listener may be an async helper whose rejection fails the test anyway.
+      '@typescript-eslint/restrict-template-expressions': 'off',
+      '@typescript-eslint/no-base-to-string': 'off',
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      '@typescript-eslint/await-thenable': 'off',
+      '@typescript-eslint/no-misused-promises': 'off',
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
       // Tests build broken payloads by deleting a field chosen at run time.
       '@typescript-eslint/no-dynamic-delete': 'off',
       // `results[0]!`: a test indexes data it made itself; were the assumption wrong, the test fails at
@@ -90,26 +111,5 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': 'off',
       '@typescript-eslint/no-meaningless-void-operator': 'off',
     },
-  },
-
-  // temporary: the lead removes this after merging. These seven files are being rewritten on other
-  // branches right now; they keep the recommended rules only, and their strict type-checked violations
-  // are fixed there, not here.
-  {
-    files: [
-      'lib/core/receiver.ts',
-      'lib/core/options.ts',
-      'lib/core/types.ts',
-      'lib/adapters/node.ts',
-      'lib/delivery/deduper.ts',
-      'lib/delivery/redis-store.ts',
-      'lib/stages/body.ts',
-    ],
-    extends: [tseslint.configs.disableTypeChecked],
-    rules: Object.fromEntries(
-      Object.keys({ ...rulesOf(tseslint.configs.strictTypeChecked), ...typeScriptRules })
-        .filter((rule) => !(rule in recommendedRules))
-        .map((rule) => [rule, 'off']),
-    ),
   },
 );

@@ -16,9 +16,9 @@ const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !n
 
 const cli = (args: string[]) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: ENV }, (_error, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout, stderr }),
-    );
+    const child = execFile(process.execPath, [CLI, ...args], { env: ENV }, (_error, stdout, stderr) => {
+      resolve({ code: child.exitCode, stdout, stderr });
+    });
     child.stdin?.end();
   });
 
@@ -32,7 +32,9 @@ describe('a Hono app on Node (serve() of @hono/node-server) with the Fetch handl
       on: { whatsapp_mo_message_received: record, whatsapp_message_status_updated: record },
     });
     server = await new Promise<Server>((resolve) => {
-      const started = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started as Server));
+      const started = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => {
+        resolve(started as Server);
+      });
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
   });

@@ -33,7 +33,7 @@ function start(script: 'web.js' | 'worker.js', env: Record<string, string>): Chi
   children.add(child);
   const lines: string[] = [];
   const waiting: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  createInterface({ input: child.stdout }).on('line', (text) => {
     lines.push(text);
     for (const wait of [...waiting]) {
       const match = text.match(wait.pattern);
@@ -43,15 +43,24 @@ function start(script: 'web.js' | 'worker.js', env: Record<string, string>): Chi
       }
     }
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   return {
     process: child,
     line: (pattern) =>
       new Promise((resolve, reject) => {
         const seen = lines.map((text) => text.match(pattern)).find(Boolean);
-        if (seen) return resolve(seen);
+        if (seen) {
+          resolve(seen);
+          return;
+        }
         waiting.push({ pattern, resolve });
-        void exited.then(() => reject(new Error(`${script} exited before printing ${pattern}`)));
+        void exited.then(() => {
+          reject(new Error(`${script} exited before printing ${pattern}`));
+        });
       }),
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -83,10 +92,14 @@ function post(port: number, body: string): Promise<number> {
       },
       (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('end', () => {
+          resolve(res.statusCode ?? 0);
+        });
       },
     );
-    req.on('error', () => resolve(0));
+    req.on('error', () => {
+      resolve(0);
+    });
     req.end(body);
   });
 }

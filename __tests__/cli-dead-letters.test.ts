@@ -11,9 +11,9 @@ if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build
 
 const cli = (args: string[]) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout, stderr }),
-    );
+    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) => {
+      resolve({ code: child.exitCode, stdout, stderr });
+    });
   });
 
 const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {

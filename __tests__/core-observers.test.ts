@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { DeliveryObservation, DeliveryObserver } from '../lib';
+import type { DeliveryObserver } from '../lib';
 import { createApp, credentials, expressVersions, textEvent } from './helpers/app';
 
 const TEXT = 'whatsapp_mo_message_received';
@@ -51,14 +51,13 @@ describe.each(expressVersions)('observers (%s)', (_name, express) => {
   test('observers that throw everywhere, or never call work(), cost the request nothing', async () => {
     const handled: string[] = [];
     const everywhere: DeliveryObserver = {
-      begin: () =>
-        ({
-          event: throwing,
-          dedupe: throwing,
-          run: throwing,
-          handled: throwing,
-          answered: throwing,
-        }) as DeliveryObservation,
+      begin: () => ({
+        event: throwing,
+        dedupe: throwing,
+        run: throwing,
+        handled: throwing,
+        answered: throwing,
+      }),
     };
     const neverRuns: DeliveryObserver = { begin: () => ({ run: () => undefined as never }) };
     const twice: DeliveryObserver = {

@@ -27,7 +27,11 @@ async function deliverTo(scenario: string, payload: unknown, express = 'express'
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   try {
     const port = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -35,7 +39,9 @@ async function deliverTo(scenario: string, payload: unknown, express = 'express'
         const match = /port (\d+)/.exec(stdout);
         if (match) resolve(match[1] as string);
       });
-      void exited.then(() => reject(new Error(`the service exited before listening:\n${stderr}`)));
+      void exited.then(() => {
+        reject(new Error(`the service exited before listening:\n${stderr}`));
+      });
     });
     const response = await fetch(`http://127.0.0.1:${port}/webhook`, {
       method: 'POST',

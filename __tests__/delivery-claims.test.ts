@@ -164,7 +164,9 @@ describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name,
         whatsapp_mo_message_received: async (_event, _req, { signal }: HandlerContext) => {
           calls += 1;
           if (calls > 1) return;
-          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          await new Promise((resolve) => {
+            signal.addEventListener('abort', resolve);
+          });
           seen.push({ aborted: signal.aborted, reason: signal.reason });
         },
       },
@@ -218,7 +220,9 @@ describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name,
       onError: () => undefined,
       on: {
         whatsapp_mo_message_received: async (_event, _req, { signal }) => {
-          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          await new Promise((resolve) => {
+            signal.addEventListener('abort', resolve);
+          });
           aborted = true;
           throw signal.reason;
         },

@@ -167,7 +167,9 @@ describe('createEventDispatcher: the pipeline without HTTP', () => {
       handlerTimeoutMs: 100,
       on: {
         whatsapp_mo_message_received: async (_event, { signal }) => {
-          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          await new Promise((resolve) => {
+            signal.addEventListener('abort', resolve);
+          });
           reasons.push(signal.reason);
         },
       },

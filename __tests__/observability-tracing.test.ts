@@ -33,7 +33,9 @@ afterAll(async () => {
   propagation.disable();
   trace.disable();
 });
-beforeEach(() => exporter.reset());
+beforeEach(() => {
+  exporter.reset();
+});
 
 const spans = () => exporter.getFinishedSpans();
 const named = (name: string) => spans().filter((span) => span.name === name);
@@ -55,7 +57,9 @@ const childOf = (child: ReadableSpan, parent: ReadableSpan) =>
 /** What the HTTP instrumentation does for every request: a server span, active while the app runs. */
 const serverSpan: RequestHandler = (req, res, next) => {
   const span = appTracer.startSpan('POST /webhook', { kind: SpanKind.SERVER });
-  res.once('finish', () => span.end());
+  res.once('finish', () => {
+    span.end();
+  });
   context.with(trace.setSpan(context.active(), span), next);
 };
 
@@ -188,7 +192,14 @@ describe.each(expressVersions)('OpenTelemetry spans (%s)', (_name, express) => {
     const observers = resolveObservers([openTelemetry()], undefined, false);
     if (!observers) throw new Error('observers expected');
     const dispatcher = new Dispatcher({
-      handlers: new Map([[TEXT, (() => appTracer.startSpan('send the reply').end()) as never]]),
+      handlers: new Map([
+        [
+          TEXT,
+          (() => {
+            appTracer.startSpan('send the reply').end();
+          }) as never,
+        ],
+      ]),
       onUnknownEvent: undefined,
       timeZone: 'UTC',
       handlerTimeoutMs: 1000,
@@ -226,7 +237,11 @@ describe('metrics, tracing and the logger at once', () => {
     const { app } = createApp(express, {
       observers: [prometheusMetrics({ registry }), openTelemetry()],
       logger,
-      on: { [TEXT]: () => logger.info('inside the handler') },
+      on: {
+        [TEXT]: () => {
+          logger.info('inside the handler');
+        },
+      },
     });
     const event = textEvent();
     await request(app).post('/webhook').set(credentials).send(event).expect(200);

@@ -97,7 +97,9 @@ function tsc(projectDir: string, version: string, config: string): Promise<strin
   });
 }
 
-const writeJson = (file: string, value: unknown) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+const writeJson = (file: string, value: unknown) => {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+};
 
 describe('the README blocks carry what they need', () => {
   test('every context matches a block (none is left over from an edited README)', () => {
@@ -200,7 +202,7 @@ describe.each(Object.keys(PROJECTS) as Project[])('the types of the packed tarba
   test.each(configs)(
     'TypeScript %s, %s: compiles (%s)',
     async (version, _name, config) => {
-      expect(await tsc(dir, version as string, config as string)).toBe('');
+      expect(await tsc(dir, version, config)).toBe('');
     },
     120_000,
   );

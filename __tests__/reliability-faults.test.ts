@@ -16,7 +16,7 @@ const never = () => new Promise<never>(() => undefined);
 function setup(handler: (event: unknown) => unknown, options: Partial<InnopaasWebhookOptions> = {}) {
   const errors: string[] = [];
   const { app, webhook } = createApp(express, {
-    on: { whatsapp_mo_message_received: handler as never },
+    on: { whatsapp_mo_message_received: handler },
     onError: (error) => errors.push(error.code),
     ...options,
   });

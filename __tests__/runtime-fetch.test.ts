@@ -34,7 +34,9 @@ async function startBun(bun: string): Promise<Served> {
     output += chunk.toString();
   });
   const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Bun did not start within 15 s: ${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`Bun did not start within 15 s: ${output}`));
+    }, 15_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening (\S+)/.exec(output);
@@ -43,7 +45,9 @@ async function startBun(bun: string): Promise<Served> {
         resolve(match[1] as string);
       }
     });
-    child.once('exit', (code) => reject(new Error(`Bun exited with ${code}: ${output}`)));
+    child.once('exit', (code) => {
+      reject(new Error(`Bun exited with ${code}: ${output}`));
+    });
   });
   return {
     origin,

@@ -135,7 +135,12 @@ describe('every anyOf fails shallowly before a sibling can pass (the validators 
     ) || Object.values((branch.properties ?? {}) as Record<string, unknown>).some((member) => member !== true);
 
   function check(schema: unknown, path: string, problems: string[]): void {
-    if (Array.isArray(schema)) return schema.forEach((item, i) => check(item, `${path}/${i}`, problems));
+    if (Array.isArray(schema)) {
+      schema.forEach((item, i) => {
+        check(item, `${path}/${i}`, problems);
+      });
+      return;
+    }
     if (typeof schema !== 'object' || schema === null) return;
     const node = schema as Record<string, unknown>;
     for (const keyword of ['oneOf', 'not', 'if']) if (node[keyword] !== undefined) problems.push(`${path}: ${keyword}`);

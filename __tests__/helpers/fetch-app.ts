@@ -11,7 +11,7 @@ import { AUTH, USER } from './app';
  */
 export function createFetchApp(options: Partial<InnopaasFetchHandlerOptions> = {}) {
   const hono = new Hono();
-  const webhook = innopaasFetchHandler({ userName: USER, authorization: AUTH, ...options } as InnopaasFetchHandlerOptions);
+  const webhook = innopaasFetchHandler({ userName: USER, authorization: AUTH, ...options });
   hono.all('/webhook', (c) => webhook(c.req.raw));
   hono.onError((err, c) => {
     const known = isInnopaasWebhookError(err) ? err : undefined;

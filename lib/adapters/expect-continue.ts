@@ -43,7 +43,7 @@ export function handleExpectContinue(
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     let deferred = false;
     try {
-      deferred = matches(req) === true;
+      deferred = matches(req);
     } catch {
       // A matcher that throws defers nothing: Node's own behaviour.
     }

@@ -128,6 +128,8 @@ class FetchRequest implements ReceiverRequest<Request> {
   }
 
   waitUntil(work: Promise<unknown>): void {
+    // Called with its object as `this` below: Workers' ctx.waitUntil needs it.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const waitUntil = this.context?.waitUntil;
     if (typeof waitUntil !== 'function') return;
     try {

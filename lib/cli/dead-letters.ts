@@ -50,7 +50,9 @@ async function openQueue(url: string, name: string, prefix: string | undefined):
     await Promise.race([
       queue.waitUntilReady(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer')), CONNECT_TIMEOUT_MS);
+        timer = setTimeout(() => {
+          reject(new Error('no answer'));
+        }, CONNECT_TIMEOUT_MS);
       }),
     ]);
   } catch (error) {

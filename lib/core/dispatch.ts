@@ -10,7 +10,7 @@ export type AnyEvent = InnopaasEvent | UnknownEvent;
 export type AnyHandler = (event: never, ...rest: never[]) => unknown;
 
 export interface DispatchConfig {
-  handlers: ReadonlyMap<string | AnyEvent['type'], AnyHandler>;
+  handlers: ReadonlyMap<unknown, AnyHandler>;
   onUnknownEvent: AnyHandler | undefined;
   timeZone: string;
   /** A handler still running after this long fails with `handler_timeout`. */

@@ -50,7 +50,7 @@ export function createEventDispatcher<C = object>(options: EventDispatcherOption
     fail('timeZone', `${zoneProblem} (got ${show(timeZone)})`, "Use 'UTC', an offset like '+08:00' or an IANA name.");
   const dispatcher = new Dispatcher({
     handlers: resolveHandlers(options.on),
-    onUnknownEvent: options.onUnknownEvent as never,
+    onUnknownEvent: options.onUnknownEvent,
     timeZone,
     handlerTimeoutMs: positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000) as number,
   });

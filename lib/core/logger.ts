@@ -72,8 +72,14 @@ class LoggedDelivery implements DeliveryObservation {
   }
 
   handled(failure: InnopaasWebhookError | undefined, durationMs: number | undefined): void {
-    if (durationMs === undefined) return this.logger.debug({}, 'no handler for this type');
-    if (!failure) return this.logger.debug({ durationMs }, 'handler succeeded');
+    if (durationMs === undefined) {
+      this.logger.debug({}, 'no handler for this type');
+      return;
+    }
+    if (!failure) {
+      this.logger.debug({ durationMs }, 'handler succeeded');
+      return;
+    }
     this.handlerFailed = true;
     this.logger.error({ durationMs, err: this.describeError(failure) }, 'handler failed');
   }
@@ -82,7 +88,8 @@ class LoggedDelivery implements DeliveryObservation {
     const fields: Record<string, unknown> = { status, code };
     if (status >= 500 && !this.handlerFailed) {
       if (error) fields.err = this.describeError(error);
-      return this.logger.error(fields, 'answered');
+      this.logger.error(fields, 'answered');
+      return;
     }
     if (status >= 400) this.logger.warn(fields, 'answered');
     else this.logger.info(fields, 'answered');

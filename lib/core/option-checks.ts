@@ -108,7 +108,7 @@ export function sizeInBytes(name: string, value: unknown, fallback: string): num
   const match = text === undefined ? null : SIZE.exec(text);
   const unit = match?.[2]?.toLowerCase() ?? '';
   if (match && unit !== '' && !SIZE_UNITS.includes(unit)) {
-    const meant = /^[kmg]/.test(unit) ? ` Did you mean '${match[1]}${unit[0]}b'?` : '';
+    const meant = /^[kmg]/.test(unit) ? ` Did you mean '${match[1] ?? ''}${unit[0] ?? ''}b'?` : '';
     fail(
       name,
       `has a unit it does not know (got ${show(given)}): the units are ${SIZE_UNITS.join(', ')} (1kb = 1024 bytes)`,

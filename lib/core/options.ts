@@ -25,7 +25,7 @@ import { loggerObserver } from './logger';
 export interface ResolvedConfig<Req> {
   credentials: Credentials[] | null;
   /** By event type. Keyed by `WebhookEvent['type']` so that an event's `type` looks its handler up as is. */
-  handlers: Map<WebhookEvent['type'] | string, (event: never, req: Req) => unknown>;
+  handlers: Map<unknown, (event: never, req: Req) => unknown>;
   onUnknownEvent: InnopaasWebhookOptions<Req>['onUnknownEvent'];
   onInvalidEvent: InnopaasWebhookOptions<Req>['onInvalidEvent'];
   onDuplicate: InnopaasWebhookOptions<Req>['onDuplicate'];
@@ -129,7 +129,8 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
         'must be an array of { userName, authorization }',
         'Pass e.g. `credentials: [{ userName, authorization }, { userName: next, authorization: nextAuth }]`.',
       );
-    credentials.forEach((pair, i) => {
+    (credentials as readonly unknown[]).forEach((given, i) => {
+      const pair = given as Partial<Credentials> | null;
       if (
         typeof pair !== 'object' ||
         pair === null ||
@@ -145,7 +146,7 @@ function resolveCredentials(options: InnopaasWebhookOptions<unknown>): Credentia
         );
       }
       rejectUnknownKeys(`credentials[${i}].`, pair, ['userName', 'authorization']);
-      pairs.push({ userName: pair.userName, authorization: pair.authorization });
+      pairs.push({ userName: pair?.userName, authorization: pair?.authorization });
     });
   }
   pairs.forEach((pair, i) => {
@@ -197,7 +198,7 @@ export function resolveHandlers<Req>(on: unknown): ResolvedConfig<Req>['handlers
     if (handler === undefined) continue;
     if (typeof handler !== 'function')
       fail(`on.${type}`, `must be a function (got ${show(handler)})`, 'Pass `(event, req) => {}`.');
-    handlers.set(type, handler);
+    handlers.set(type, handler as (event: never, req: Req) => unknown);
   }
   for (const [alias, canonical] of Object.entries(EVENT_TYPE_ALIASES)) {
     const handler = handlers.get(canonical);
@@ -292,7 +293,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
       'Pass (error, { req, event }) => { … }, or false to print nothing; by default each error is printed on stderr.',
     );
 
-  const methods = options.methods ?? ['POST'];
+  const methods: unknown = options.methods ?? ['POST'];
   if (!Array.isArray(methods) || methods.length === 0 || methods.some((m) => typeof m !== 'string' || !/^[A-Za-z]+$/.test(m))) {
     fail(
       'methods',
@@ -300,7 +301,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
       "Defaults to ['POST'], the method InnoPaaS uses.",
     );
   }
-  const upper = [...new Set(methods.map((m) => m.toUpperCase()))];
+  const upper = [...new Set((methods as string[]).map((m) => m.toUpperCase()))];
 
   const limit = sizeInBytes('limit', options.limit, '1mb');
 

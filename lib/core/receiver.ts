@@ -124,16 +124,29 @@ export class Receiver<Req> {
   handle(request: ReceiverRequest<Req>): void {
     if (this.config.observers) request = this.config.observers.wrap(request);
     const early = this.checkMethod(request);
-    if (early) return request.respond(early);
-    if (!this.config.allowRequest) return this.afterGate(request);
+    if (early) {
+      request.respond(early);
+      return;
+    }
+    if (!this.config.allowRequest) {
+      this.afterGate(request);
+      return;
+    }
     const allowed = this.runGate(request.req);
-    if (typeof allowed === 'boolean') return allowed ? this.afterGate(request) : request.respond(this.forbidden());
+    if (typeof allowed === 'boolean') {
+      if (allowed) this.afterGate(request);
+      else request.respond(this.forbidden());
+      return;
+    }
     // An async gate (a rate limiter in Redis…): awaited, bounded like a handler.
     const { handlerTimeoutMs } = this.config;
     withTimeout(allowed, handlerTimeoutMs, () => new Error(`allowRequest did not answer within ${handlerTimeoutMs} ms`))
       .then(
         (answer) => {
-          if (answer === true) return this.afterGate(request);
+          if (answer === true) {
+            this.afterGate(request);
+            return;
+          }
           if (answer !== false)
             this.gateFailed(undefined, request.req, `resolved to ${describeThrown(answer)}, not true or false`);
           request.respond(this.forbidden());
@@ -152,9 +165,15 @@ export class Receiver<Req> {
   /** Credentials, content type, declared size, then the body. */
   private afterGate(request: ReceiverRequest<Req>): void {
     const early = this.checkRequest(request);
-    if (early) return request.respond(early);
+    if (early) {
+      request.respond(early);
+      return;
+    }
     request.readBody((error, input) => {
-      if (error) return request.respond(this.rejectUnexpected(error));
+      if (error) {
+        request.respond(this.rejectUnexpected(error));
+        return;
+      }
       try {
         this.receive(request, input as BodyInput);
       } catch (bug) {
@@ -217,12 +236,14 @@ export class Receiver<Req> {
     try {
       payload = decodeBody(input);
     } catch (error) {
-      return request.respond(this.rejectUnexpected(error));
+      request.respond(this.rejectUnexpected(error));
+      return;
     }
     // The console's connectivity test posts an empty body or `{}` (docs/events.md#connectivity-test).
     if (payload === undefined || isEmptyObject(payload)) {
       log('200: empty body (connectivity test)');
-      return request.respond(CONNECTIVITY);
+      request.respond(CONNECTIVITY);
+      return;
     }
 
     let delivery: Delivery<Req>;
@@ -231,7 +252,8 @@ export class Receiver<Req> {
       this.checkAge(event);
       delivery = new Delivery(request, event, known);
     } catch (error) {
-      return this.rejectInvalid(error, payload, request);
+      this.rejectInvalid(error, payload, request);
+      return;
     }
     const { event } = delivery;
     if (log.enabled)
@@ -239,8 +261,14 @@ export class Receiver<Req> {
     request.attachEvent(event);
     if (this.config.observers) this.config.observers.validated(request, event);
 
-    if (this.config.queue) return this.enqueue(delivery);
-    if (!this.deduper) return this.runHandler(delivery);
+    if (this.config.queue) {
+      this.enqueue(delivery);
+      return;
+    }
+    if (!this.deduper) {
+      this.runHandler(delivery);
+      return;
+    }
     const claim = this.deduper.claim(event, request.req);
     if (isThenable(claim)) {
       claim.then(
@@ -276,9 +304,13 @@ export class Receiver<Req> {
       pending = observers
         ? observers.enqueue(delivery.request, queue as NonNullable<typeof queue>, delivery.event)
         : (queue as NonNullable<typeof queue>).enqueue(delivery.event);
-      if (!isThenable(pending)) return this.afterEnqueue(pending, delivery);
+      if (!isThenable(pending)) {
+        this.afterEnqueue(pending, delivery);
+        return;
+      }
     } catch (error) {
-      return this.enqueueFailed(error, delivery);
+      this.enqueueFailed(error, delivery);
+      return;
     }
     const done = withTimeout(
       pending,
@@ -299,7 +331,8 @@ export class Receiver<Req> {
     const status = readStatus(result);
     if (status === 'queued' || status === 'duplicate') {
       if (log.enabled) log('200 id=%s: %s', describeThrown(delivery.event.id), status);
-      return delivery.request.respond(status === 'queued' ? RECEIVED : DUPLICATE);
+      delivery.request.respond(status === 'queued' ? RECEIVED : DUPLICATE);
+      return;
     }
     this.enqueueFailed(new TypeError(`the queue answered ${describeThrown(status)}, not 'queued' or 'duplicate'`), delivery);
   }
@@ -323,18 +356,29 @@ export class Receiver<Req> {
       case 'claimed':
         delivery.key = claim.key;
         delivery.token = claim.token;
-        return this.runHandler(delivery);
+        {
+          this.runHandler(delivery);
+          return;
+        }
       case 'completed':
         if (log.enabled) log('200 duplicate id=%s: already handled', describeThrown(event.id));
         this.callHook('onDuplicate', () => this.config.onDuplicate?.(event, request.req), delivery);
-        return request.respond(DUPLICATE);
+        {
+          request.respond(DUPLICATE);
+          return;
+        }
       case 'in-progress':
         if (log.enabled) log('409 id=%s: being handled right now', describeThrown(event.id));
-        return request.respond(
-          this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })),
-        );
-      case 'unavailable':
-        return request.respond(this.reject(claim.error));
+        {
+          request.respond(
+            this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })),
+          );
+          return;
+        }
+      case 'unavailable': {
+        request.respond(this.reject(claim.error));
+        return;
+      }
     }
   }
 
@@ -385,11 +429,17 @@ export class Receiver<Req> {
       else log('handler %s id=%s resolved', describeThrown(event.type), describeThrown(event.id));
     }
     const { key, token } = delivery;
-    if (!this.deduper || key === undefined || token === undefined) return this.answer(failure, delivery);
+    if (!this.deduper || key === undefined || token === undefined) {
+      this.answer(failure, delivery);
+      return;
+    }
     const pending = failure
       ? this.deduper.release(key, token, delivery.req, event)
       : this.deduper.complete(key, token, delivery.req, event);
-    if (!isThenable(pending)) return this.answer(failure, delivery);
+    if (!isThenable(pending)) {
+      this.answer(failure, delivery);
+      return;
+    }
     return pending.then(() => {
       this.answer(failure, delivery);
     });
@@ -399,7 +449,10 @@ export class Receiver<Req> {
     if (failure) this.report(failure, delivery.req, delivery.event);
     // With `ack: 'immediately'` the answer is out already; the adapter ignores a second one.
     if (this.config.ackImmediately) return;
-    if (!failure) return delivery.request.respond(this.config.passThrough ? NEXT : RECEIVED);
+    if (!failure) {
+      delivery.request.respond(this.config.passThrough ? NEXT : RECEIVED);
+      return;
+    }
     delivery.request.respond(this.reject(failure));
   }
 
@@ -422,13 +475,19 @@ export class Receiver<Req> {
   // ── Rejections and hooks ──────────────────────────────────────────────────────────────────────
 
   private rejectInvalid(error: unknown, payload: unknown, request: ReceiverRequest<Req>): void {
-    if (!isInnopaasWebhookError(error)) return request.respond(this.internalError(error, request.req));
+    if (!isInnopaasWebhookError(error)) {
+      request.respond(this.internalError(error, request.req));
+      return;
+    }
     if (log.enabled) log('%d %s: %s', error.status, error.code, describeProblems(error.problems));
     const answer = () => {
       request.respond(this.config.acknowledgeInvalid ? INVALID_ACKNOWLEDGED : this.reject(error));
     };
     const hook = this.config.onInvalidEvent;
-    if (!hook) return answer();
+    if (!hook) {
+      answer();
+      return;
+    }
     const { req } = request;
     const failed = (hookError: unknown) => {
       this.report(new InnopaasWebhookError('internal_error', { detail: 'onInvalidEvent failed.', cause: hookError }), req);
@@ -437,9 +496,13 @@ export class Receiver<Req> {
     let result: unknown;
     try {
       result = hook({ error, problems: error.problems ?? [], payload }, req);
-      if (!isThenable(result)) return answer();
+      if (!isThenable(result)) {
+        answer();
+        return;
+      }
     } catch (hookError) {
-      return failed(hookError);
+      failed(hookError);
+      return;
     }
     // Bounded like a handler: a hook that hangs must not hang the answer.
     withTimeout(result, this.config.handlerTimeoutMs, () => new Error('onInvalidEvent timed out')).then(answer, failed);
@@ -510,7 +573,7 @@ export class Receiver<Req> {
       log('onError failed: %s', describeThrown(hookError));
     };
     try {
-      const result: unknown = onError(error, event ? { req, event } : { req });
+      const result = (onError as (...args: unknown[]) => unknown)(error, event ? { req, event } : { req });
       if (isThenable(result)) Promise.resolve(result).then(undefined, failed);
     } catch (hookError) {
       failed(hookError);

@@ -171,12 +171,13 @@ export class Deduper<Req> {
       pending = operation === 'complete' ? store.complete(key, token, ttlMs) : store.release(key, token);
       thenable = isThenable(pending);
     } catch (error) {
-      return this.settleFailed(operation, error, req, event);
+      this.settleFailed(operation, error, req, event);
+      return;
     }
     if (thenable)
-      return this.bounded(pending as Promise<void>, operation).then(undefined, (error: unknown) =>
-        this.settleFailed(operation, error, req, event),
-      );
+      return this.bounded(pending as Promise<void>, operation).then(undefined, (error: unknown) => {
+        this.settleFailed(operation, error, req, event);
+      });
   }
 
   /** A failed complete or release is reported, never thrown: the handlers' outcome stands. */

@@ -248,6 +248,8 @@ function commandSender(client: unknown): SendCommand {
 /** Replies are strings by default; a client set up to return Buffers gives Buffers. */
 function asString(reply: unknown): string | null {
   if (reply === null || reply === undefined) return null;
+  // Redis replies here are strings, numbers or Buffers, never objects.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
 }
 

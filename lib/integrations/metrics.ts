@@ -40,6 +40,7 @@ export interface PrometheusMetrics extends DeliveryObserver {
 type Labels<K extends string> = Partial<Record<K, string | number>>;
 
 /** A metric of the registry if one of that name is there already (a second middleware, or a worker). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the class it registered under that name
 function existing<T>(registry: Registry, name: string): T | undefined {
   return registry.getSingleMetric(name) as T | undefined;
 }
@@ -131,15 +132,21 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
     }
   }
 
-  const inc = <K extends string>(metric: Counter<K>, labels: Labels<K>) => metric.inc(labels);
+  const inc = <K extends string>(metric: Counter<K>, labels: Labels<K>) => {
+    metric.inc(labels);
+  };
   const sink: Sinks = {
     answered(start, type, answer) {
-      if (start.source === 'job')
-        return inc(jobs, { type: type ?? 'unknown', outcome: answer.code === 'received' ? 'completed' : answer.code });
+      if (start.source === 'job') {
+        inc(jobs, { type: type ?? 'unknown', outcome: answer.code === 'received' ? 'completed' : answer.code });
+        return;
+      }
       inc(responses, { status: answer.status, code: answer.code });
       if (type) inc(events, { type, outcome: answer.code });
     },
-    dedupe: (outcome) => inc(dedupe, { outcome }),
+    dedupe: (outcome) => {
+      inc(dedupe, { outcome });
+    },
     lag(type, seconds) {
       lag.observe({ type }, seconds);
     },

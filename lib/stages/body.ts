@@ -107,23 +107,40 @@ export function readNodeBody(
 ): void {
   const carrier = req as BodyCarrier;
   const raw = hasOwn(req, 'rawBody') ? carrier.rawBody : undefined;
-  if (Buffer.isBuffer(raw)) return done(null, { bytes: raw });
-  if (typeof raw === 'string') return done(null, { bytes: Buffer.from(raw, 'utf8') });
+  if (Buffer.isBuffer(raw)) {
+    done(null, { bytes: raw });
+    return;
+  }
+  if (typeof raw === 'string') {
+    done(null, { bytes: Buffer.from(raw, 'utf8') });
+    return;
+  }
 
   const stream = streamOf(req);
   if (stream === ABORTED) {
-    return done(
-      new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was read.' }),
-    );
+    done(new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was read.' }));
+    return;
   }
-  if (stream === UNREAD) return readStream(req, headers, limit, timeoutMs, done);
+  if (stream === UNREAD) {
+    readStream(req, headers, limit, timeoutMs, done);
+    return;
+  }
 
   const body = carrier.body;
-  if (Buffer.isBuffer(body)) return done(null, { bytes: body });
-  if (typeof body === 'string') return done(null, stringBody(body, headers));
+  if (Buffer.isBuffer(body)) {
+    done(null, { bytes: body });
+    return;
+  }
+  if (typeof body === 'string') {
+    done(null, stringBody(body, headers));
+    return;
+  }
   // An object from express.json(); or null, a number, a boolean from express.json({ strict: false }),
   // which validation then refuses as an envelope.
-  if (body !== undefined) return done(null, { parsed: body });
+  if (body !== undefined) {
+    done(null, { parsed: body });
+    return;
+  }
   done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_CONSUMED }));
 }
 
@@ -182,10 +199,9 @@ function readStream(
     else if (first === undefined) first = chunk;
     else (chunks ??= [first]).push(chunk);
   };
-  const timer = setTimeout(
-    () => finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` })),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => {
+    finish(new InnopaasWebhookError('request_timeout', { detail: `The body was not received within ${timeoutMs} ms.` }));
+  }, timeoutMs);
   req.on('data', onData);
   req.on('end', () => {
     if (expected !== -1 && received !== expected) {

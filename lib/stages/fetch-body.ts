@@ -26,8 +26,14 @@ export function readFetchBody(
   timeoutMs: number,
   done: BodyCallback,
 ): void {
-  if (request.bodyUsed) return done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED }));
-  if (declaredLength !== undefined) return readDeclared(request, limit, timeoutMs, done);
+  if (request.bodyUsed) {
+    done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED }));
+    return;
+  }
+  if (declaredLength !== undefined) {
+    readDeclared(request, limit, timeoutMs, done);
+    return;
+  }
   readStream(request, limit, timeoutMs, done);
 }
 
@@ -62,13 +68,17 @@ function readDeclared(request: Request, limit: number, timeoutMs: number, done: 
 /** Counts the chunks as they come; the stream is cancelled on every failure, so the platform stops receiving it. */
 function readStream(request: Request, limit: number, timeoutMs: number, done: BodyCallback): void {
   const body = request.body;
-  if (body === null) return done(null, { bytes: EMPTY });
+  if (body === null) {
+    done(null, { bytes: EMPTY });
+    return;
+  }
   let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {
     reader = body.getReader();
   } catch {
     // A stream locked by someone else's reader.
-    return done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED }));
+    done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED }));
+    return;
   }
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -79,21 +89,30 @@ function readStream(request: Request, limit: number, timeoutMs: number, done: Bo
     clearTimeout(timer);
     if (error) {
       reader.cancel().catch(() => undefined);
-      return done(error);
+      done(error);
+      return;
     }
     const first = chunks[0];
     if (chunks.length === 1 && first) done(null, { bytes: Buffer.from(first.buffer, first.byteOffset, first.byteLength) });
     else done(null, { bytes: chunks.length === 0 ? EMPTY : Buffer.concat(chunks, received) });
   };
-  const timer = setTimeout(() => finish(timedOut(timeoutMs)), timeoutMs);
+  const timer = setTimeout(() => {
+    finish(timedOut(timeoutMs));
+  }, timeoutMs);
   const next = (): void => {
     reader.read().then(
       (result) => {
         if (settled) return;
-        if (result.done) return finish(null);
+        if (result.done) {
+          finish(null);
+          return;
+        }
         const chunk = result.value;
         received += chunk.byteLength;
-        if (received > limit) return finish(tooLarge(limit));
+        if (received > limit) {
+          finish(tooLarge(limit));
+          return;
+        }
         chunks.push(chunk);
         next();
       },

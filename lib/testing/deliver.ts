@@ -152,7 +152,9 @@ async function sendToFetch(target: FetchTarget, payload: Buffer, options: Delive
   const started = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the fetch target within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      reject(new Error(`no answer from the fetch target within ${timeoutMs} ms`));
+    }, timeoutMs);
   });
   try {
     const response = await Promise.race([target.fetch(request), timeout]);

@@ -68,11 +68,12 @@ export function bullmqQueue(queue: Queue, options: BullmqQueueOptions = {}): Eve
   };
 
   return {
-    async enqueue(event) {
+    async enqueue(event, meta) {
       const jobId = jobIdOf(event.id);
       const timestamp = Date.now();
-      const data: EventJobData = { event, meta: {} };
-      await queue.add(event.type, data, { ...jobOptions, jobId, timestamp });
+      // `meta` carries what travels with the job besides the event (the trace context, with tracing on).
+      const data: EventJobData = { event, meta: meta ?? {} };
+      await queue.add(String(event.type), data, { ...jobOptions, jobId, timestamp });
       // BullMQ answers an add whose id exists with that id and does not tell it apart (it only writes a
       // `duplicated` event to the queue's event stream), so the job's creation time tells: ours, or an
       // earlier add's. Two adds of one id in the same millisecond both read as queued; the job is still one.

@@ -141,7 +141,7 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   const report = (error: InnopaasWebhookError, context: WorkerErrorContext) => {
     const ignore = () => undefined;
     try {
-      const result: unknown = onError(error, context);
+      const result = (onError as (...args: unknown[]) => unknown)(error, context);
       if (result && typeof (result as PromiseLike<unknown>).then === 'function')
         (result as PromiseLike<unknown>).then(undefined, ignore);
     } catch {
@@ -171,7 +171,7 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
         ? thrown
         : new InnopaasWebhookError('internal_error', { detail: describeThrown(thrown), cause: thrown });
       const unrecoverable = isPayloadError(error);
-      const event = unrecoverable || typeof payload !== 'object' ? undefined : (payload as AnyEvent);
+      const event = unrecoverable || typeof payload !== 'object' ? undefined : payload;
       report(error, { ...info, event, final: unrecoverable || info.attempt >= info.attempts });
       if (unrecoverable) throw new UnrecoverableError(error.message);
       throw error;
