@@ -13,10 +13,10 @@ describe('MemoryStore', () => {
     const store = new MemoryStore();
     const result = store.claim('evt-1', 1000);
     expect(result).not.toBeInstanceOf(Promise);
-    /* eslint-disable @typescript-eslint/no-confusing-void-expression -- what they answer is the test: undefined, not a promise */
+     
     expect(store.complete('evt-1', claimed(result), 1000)).toBeUndefined();
     expect(store.release('evt-1', 'whatever')).toBeUndefined();
-    /* eslint-enable @typescript-eslint/no-confusing-void-expression */
+     
   });
 
   it('claims a new key, reports it in progress, then completed after complete()', () => {
