@@ -13,10 +13,9 @@ describe('MemoryStore', () => {
     const store = new MemoryStore();
     const result = store.claim('evt-1', 1000);
     expect(result).not.toBeInstanceOf(Promise);
-     
+
     expect(store.complete('evt-1', claimed(result), 1000)).toBeUndefined();
     expect(store.release('evt-1', 'whatever')).toBeUndefined();
-     
   });
 
   it('claims a new key, reports it in progress, then completed after complete()', () => {
