@@ -32,9 +32,11 @@ const webhook = innopaasWebhook({
   dedupe: { store: new RedisStore({ client }) },
   on: { whatsapp_mo_message_received: () => { process.stdout.write('handler started\\n'); return new Promise(() => {}); } },
 });
-const server = http.createServer((req, res) => webhook(req, res)).listen(0, '127.0.0.1', () => {
+const server = http.createServer((req, res) => webhook(req, res));
+// A fail-fast client refuses commands until connected: listen once it is.
+client.once('ready', () => server.listen(0, '127.0.0.1', () => {
   process.stdout.write('listening ' + server.address().port + '\\n');
-});
+}));
 `;
 
 async function startInstance(redisUrl: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {

@@ -23,6 +23,7 @@ interface SoakResult {
   handledTwice: number;
   unexpected: string[];
   rssGrowth: number;
+  heapGrowth: number;
   failures: string[];
 }
 
@@ -46,7 +47,7 @@ function runSoak(): Promise<{ code: number | null; stdout: string; stderr: strin
 }
 
 test(
-  `soak (${SECONDS} s, 100 connections, 10% redeliveries, 1% failing once): nothing lost, nothing twice, RSS flat`,
+  `soak (${SECONDS} s, 100 connections, 10% redeliveries, 1% failing once): nothing lost, nothing twice, heap flat`,
   async () => {
     if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/index.js is missing: run npm run build');
     const { code, stdout, stderr } = await runSoak();
@@ -67,7 +68,8 @@ test(
     expect(result.handledTwice).toBe(0);
     expect(result.handled).toBe(result.events);
     expect(result.statuses['200 received']).toBe(result.events);
-    expect(result.rssGrowth).toBeLessThan(0.1);
+    // A leak shows in the heap after a full collection; RSS is printed, not judged (the allocator's).
+    expect(result.heapGrowth).toBeLessThan(0.1);
     expect(result.failures).toEqual([]);
     expect(code).toBe(0);
   },
