@@ -76,7 +76,8 @@ async function startWorkerd(): Promise<Served> {
     logLevel: 'silent',
   });
   // Loaded here, not at the top: miniflare (its undici) needs Node 20 or later.
-  const { Miniflare } = await import('miniflare');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Miniflare } = require('miniflare') as typeof import('miniflare');
   const mf = new Miniflare({
     modules: true,
     scriptPath,
