@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import request from 'supertest';
 import type { InnopaasWebhookError } from '../lib';
-import {
-  bullmqQueue,
-  createWorker,
-  eventIdOf,
-  jobIdOf,
-  type InnopaasWorker,
-  type WorkerErrorContext,
-} from '../lib/integrations/bullmq';
+import { bullmqQueue, createWorker, eventIdOf, jobIdOf, type WorkerErrorContext } from '../lib/integrations/bullmq';
 import { credentials, createApp, expressVersions, textEvent } from './helpers/app';
+import { useQueueOnRedis } from './helpers/bullmq-queue';
 import { describeWithRedis, startRedisServer, type RedisServer } from './helpers/redis-server';
 
 const until = async (check: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> => {
@@ -82,29 +76,8 @@ describeWithRedis('innopaas-webhook/bullmq against a real Redis', () => {
   let redis: RedisServer;
   let queue: Queue;
   let name: string;
-  const workers: InnopaasWorker[] = [];
   const connection = () => ({ url: redis.url });
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  beforeEach(() => {
-    name = `q-${randomUUID()}`;
-    queue = new Queue(name, { connection: connection() });
-  });
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((worker) => worker.close()));
-    await queue.close();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-
-  function startWorker(options: Omit<Parameters<typeof createWorker>[0], 'queueName' | 'connection'>): InnopaasWorker {
-    const worker = createWorker({ queueName: name, connection: connection(), ...options });
-    workers.push(worker);
-    return worker;
-  }
+  const { startWorker } = useQueueOnRedis((env) => ({ redis, queue, name } = env));
 
   describe.each(expressVersions)('%s: the middleware with bullmqQueue', (_label, express) => {
     it('answers 200 once the job is written, and 200 duplicate for a redelivery, queued once', async () => {

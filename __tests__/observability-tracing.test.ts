@@ -1,8 +1,4 @@
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { RequestHandler } from 'express';
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -14,54 +10,11 @@ import { prometheusMetrics } from '../lib/integrations/metrics';
 import { extractTraceContext, injectTraceContext, openTelemetry } from '../lib/integrations/otel';
 import { AUTH, createApp, credentials, expressVersions, textEvent } from './helpers/app';
 import { scrape } from './helpers/prometheus';
+import { childOf, useInMemoryTracing } from './helpers/tracing';
 
 const TEXT = 'whatsapp_mo_message_received';
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const appTracer = provider.getTracer('the-app');
+const { provider, appTracer, spans, named, only, serverSpan } = useInMemoryTracing();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-beforeAll(() => {
-  // What the OpenTelemetry Node SDK registers: a context manager on AsyncLocalStorage, W3C propagation.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  context.disable();
-  propagation.disable();
-  trace.disable();
-});
-beforeEach(() => {
-  exporter.reset();
-});
-
-const spans = () => exporter.getFinishedSpans();
-const named = (name: string) => spans().filter((span) => span.name === name);
-const only = (name: string): ReadableSpan => {
-  const found = named(name);
-  if (found.length !== 1)
-    throw new Error(
-      `expected one span ${name}, got ${
-        spans()
-          .map((s) => s.name)
-          .join(', ') || 'none'
-      }`,
-    );
-  return found[0] as ReadableSpan;
-};
-const childOf = (child: ReadableSpan, parent: ReadableSpan) =>
-  child.spanContext().traceId === parent.spanContext().traceId && child.parentSpanContext?.spanId === parent.spanContext().spanId;
-
-/** What the HTTP instrumentation does for every request: a server span, active while the app runs. */
-const serverSpan: RequestHandler = (req, res, next) => {
-  const span = appTracer.startSpan('POST /webhook', { kind: SpanKind.SERVER });
-  res.once('finish', () => {
-    span.end();
-  });
-  context.with(trace.setSpan(context.active(), span), next);
-};
 
 describe.each(expressVersions)('OpenTelemetry spans (%s)', (_name, express) => {
   test('one consumer span per event, with the messaging attributes, a child of the HTTP server span', async () => {

@@ -90,6 +90,8 @@ const NOT_COMPILED: Record<string, string> = {
   '// src/index.ts; wrangler.toml: compatibility_flags = ["nodejs_compat"]': "Workers' types",
   "import { Queue } from 'bullmq';": 'BullMQ, an optional peer (its API is compiled by the repository type-check)',
   "import { Registry } from 'prom-client';": 'prom-client and pino, optional peers',
+  '// worker.ts (imports as above, and createWorker from innopaas-webhook/bullmq)':
+    'BullMQ, prom-client and pino, optional peers (compiled in __tests__/types/observers.ts)',
   '// tracing.ts, loaded first (node --import ./tracing.js server.js)': "the OpenTelemetry SDK's packages",
 };
 

@@ -4,10 +4,11 @@ import { decodeBody } from '../stages/body';
 import { type AnyEvent, Dispatcher, type HandlerContext, HandlerRun } from './dispatch';
 import { InnopaasWebhookError } from './errors';
 import { fail, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
+import type { ObservedJob, Observers } from './observer';
 import { resolveHandlers } from './options';
 
-/** A handler of an event handled without HTTP: the event, then its context. */
-export type ContextHandler<E, C = object> = (event: E, context: HandlerContext & C) => void | Promise<void>;
+/** A handler of an event handled without HTTP: the event, then its context. It may return anything, a promise is awaited. */
+export type ContextHandler<E, C = object> = (event: E, context: HandlerContext & C) => unknown;
 
 export interface EventDispatcherOptions<C = object> {
   /** Handlers per event type, as for the middleware, but called with `(event, context)`. */
@@ -40,6 +41,22 @@ export type EventDispatch<C = object> = (payload: unknown, context?: C & { signa
  * `batch_not_supported`, `handler_failed` (the handler's error as `cause`) or `handler_timeout`.
  */
 export function createEventDispatcher<C = object>(options: EventDispatcherOptions<C> = {}): EventDispatch<C> {
+  const dispatch = buildEventDispatch(options, null);
+  return (payload, context) => dispatch(payload, context, undefined);
+}
+
+/**
+ * `createEventDispatcher` for the queue worker: each call may be followed by `observers` as `job`
+ * (begun and finished by the worker, which alone knows how the job ends).
+ */
+export function buildEventDispatch<C = object>(
+  options: EventDispatcherOptions<C>,
+  observers: Observers | null,
+): (
+  payload: unknown,
+  context: (C & { signal?: AbortSignal }) | undefined,
+  job: ObservedJob | undefined,
+) => Promise<DispatchResult> {
   if (typeof options !== 'object' || options === null)
     fail('options', `must be an object (got ${show(options)})`, 'Pass e.g. `{ on: { … } }`.');
   rejectUnknownKeys('', options, ['on', 'onUnknownEvent', 'timeZone', 'handlerTimeoutMs']);
@@ -54,16 +71,21 @@ export function createEventDispatcher<C = object>(options: EventDispatcherOption
     timeZone,
     handlerTimeoutMs: positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000) as number,
   });
+  const observed = observers ?? undefined;
 
-  return async function dispatchEvent(payload, context) {
+  return async function dispatchEvent(payload, context, job) {
     const parsed =
       typeof payload === 'string' || payload instanceof Uint8Array
         ? decodeBody({ bytes: Buffer.from(payload as string) })
         : payload;
     if (parsed === undefined) throw new InnopaasWebhookError('invalid_envelope', { detail: 'The payload is empty.' });
     const { event, known } = dispatcher.parse(parsed);
+    if (job) observed?.validated(job, event);
     const handler = dispatcher.handlerOf(event, known);
-    if (!handler) return { event, handled: false };
+    if (!handler) {
+      if (job) observed?.settled(job, undefined);
+      return { event, handled: false };
+    }
     const run = new HandlerRun();
     const outer = context?.signal;
     const onAbort = () => {
@@ -72,8 +94,11 @@ export function createEventDispatcher<C = object>(options: EventDispatcherOption
     if (outer?.aborted) onAbort();
     else outer?.addEventListener('abort', onAbort, { once: true });
     try {
-      const handlerContext = { ...context, signal: run.signal } as HandlerContext & C;
-      const failure = await dispatcher.run(handler, event, [handlerContext], run);
+      const args = [{ ...context, signal: run.signal } as HandlerContext & C];
+      const failure = await (job && observed
+        ? observed.runHandler(job, dispatcher, handler, event, args, run)
+        : dispatcher.run(handler, event, args, run));
+      if (job) observed?.settled(job, failure);
       if (failure) throw failure;
       return { event, handled: true };
     } finally {

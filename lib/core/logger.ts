@@ -51,7 +51,7 @@ export function loggerObserver(logger: unknown, credentials: readonly Credential
     return fields;
   };
   return {
-    begin: () => new LoggedDelivery(root, describeError),
+    begin: (start) => new LoggedDelivery(root, describeError, start.source === 'job'),
   };
 }
 
@@ -62,6 +62,7 @@ class LoggedDelivery implements DeliveryObservation {
   constructor(
     logger: LoggerLike,
     private readonly describeError: (error: InnopaasWebhookError) => Record<string, unknown>,
+    private readonly job: boolean,
   ) {
     this.logger = logger;
   }
@@ -85,6 +86,14 @@ class LoggedDelivery implements DeliveryObservation {
   }
 
   answered({ status, code, error }: DeliveryAnswer): void {
+    if (this.job) {
+      // A job has no answer: it completed, or failed (and may be tried again), or went back to the queue.
+      if (status < 400) this.logger.info({ code: 'completed' }, 'job completed');
+      else if (code === 'shutting_down') this.logger.info({ code }, 'job put back');
+      else if (this.handlerFailed) this.logger.warn({ code }, 'job failed');
+      else this.logger.error({ code, ...(error ? { err: this.describeError(error) } : {}) }, 'job failed');
+      return;
+    }
     const fields: Record<string, unknown> = { status, code };
     if (status >= 500 && !this.handlerFailed) {
       if (error) fields.err = this.describeError(error);

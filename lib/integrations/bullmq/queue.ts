@@ -8,7 +8,7 @@ import { jobIdOf } from './job-id';
 export interface EventJobData {
   /** The event exactly as InnoPaaS sent it (its parsed dates are rebuilt by the worker). */
   event: InnopaasEvent | UnknownEvent;
-  /** Context carried from the web tier to the worker (trace context, later). Empty today. */
+  /** Context carried from the web tier to the worker: the W3C trace context with `openTelemetry()`, else empty. */
   meta: Record<string, unknown>;
 }
 

@@ -1,5 +1,7 @@
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
-import { createEventDispatcher, type EventDispatcherOptions } from '../../core/event-dispatcher';
+import { buildEventDispatch, type EventDispatcherOptions } from '../../core/event-dispatcher';
+import { type LoggerLike, loggerObserver } from '../../core/logger';
+import { type DeliveryObserver, resolveObservers } from '../../core/observer';
 import type { AnyEvent } from '../../core/dispatch';
 import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from '../../core/errors';
 import { fail, optionalFunction, positiveMs, rejectUnknownKeys, show } from '../../core/option-checks';
@@ -57,6 +59,14 @@ export interface CreateWorkerOptions extends EventDispatcherOptions<JobInfo> {
    * event that crashes every process that handles it ends in the dead letters. Defaults to 2.
    */
   maxStalledCount?: number;
+  /**
+   * Metrics and traces of every job, as for the middleware: `prometheusMetrics()` counts
+   * `innopaas_webhook_jobs_total{type, outcome}` and handler durations; `openTelemetry()` starts a
+   * `process` span that continues the trace of the web tier's `send` span (its context travels with the job).
+   */
+  observers?: readonly DeliveryObserver[];
+  /** A pino-compatible logger: a line per job outcome, bound to the event's id and type. */
+  logger?: LoggerLike;
 }
 
 /** A running worker. */
@@ -85,6 +95,8 @@ const WORKER_KEYS = [
   'lockDurationMs',
   'stalledIntervalMs',
   'maxStalledCount',
+  'observers',
+  'logger',
 ] as const satisfies readonly (keyof CreateWorkerOptions)[];
 
 function wholeNumber(name: string, value: unknown, fallback: number, min: number): number {
@@ -93,6 +105,10 @@ function wholeNumber(name: string, value: unknown, fallback: number, min: number
     fail(name, `must be a whole number of at least ${min} (got ${show(value)})`, `Defaults to ${fallback}.`);
   return value as number;
 }
+
+const SHUTTING_DOWN = new InnopaasWebhookError('shutting_down', {
+  detail: 'The worker is shutting down: the job goes back to the queue.',
+});
 
 /** An invalid payload fails the same way on every try: it goes to the dead letters at once. */
 function isPayloadError(error: unknown): boolean {
@@ -131,7 +147,8 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
     );
   optionalFunction('onError', options.onError);
   const onError = options.onError ?? reportToStderr;
-  const dispatch = createEventDispatcher<JobInfo>({ on, onUnknownEvent, timeZone, handlerTimeoutMs });
+  const observers = resolveObservers(options.observers, loggerObserver(options.logger, null), false, timeZone);
+  const dispatch = buildEventDispatch<JobInfo>({ on, onUnknownEvent, timeZone, handlerTimeoutMs }, observers);
   const lockDuration = positiveMs('lockDurationMs', options.lockDurationMs, 5_000) as number;
   const stalledInterval = positiveMs('stalledIntervalMs', options.stalledIntervalMs, 2_000) as number;
   const concurrency = wholeNumber('concurrency', options.concurrency, 10, 1);
@@ -162,14 +179,21 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
     const info: JobInfo = { jobId, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 };
     const data = job.data as Partial<EventJobData> | null | undefined;
     const payload = typeof data === 'object' && data !== null ? data.event : undefined;
+    const meta = typeof data === 'object' && data !== null && typeof data.meta === 'object' ? data.meta : undefined;
+    const observed = observers?.beginJob(meta ?? undefined);
     try {
-      await dispatch(payload, signal ? { ...info, signal } : info);
+      await dispatch(payload, signal ? { ...info, signal } : info, observed);
+      if (observed) observers?.finishJob(observed, undefined);
     } catch (thrown) {
       // Stopped by close(): back to the queue for another worker, without spending a try.
-      if (closing && signal?.aborted) return putBack();
+      if (closing && signal?.aborted) {
+        if (observed) observers?.finishJob(observed, SHUTTING_DOWN);
+        return putBack();
+      }
       const error = isInnopaasWebhookError(thrown)
         ? thrown
         : new InnopaasWebhookError('internal_error', { detail: describeThrown(thrown), cause: thrown });
+      if (observed) observers?.finishJob(observed, error);
       const unrecoverable = isPayloadError(error);
       const event = unrecoverable || typeof payload !== 'object' ? undefined : payload;
       report(error, { ...info, event, final: unrecoverable || info.attempt >= info.attempts });
