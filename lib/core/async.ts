@@ -5,13 +5,29 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
 
 /** Settles as `pending` does, or rejects with `timeoutError()` after `ms`, whichever comes first. */
 export function withTimeout<T>(pending: PromiseLike<T>, ms: number, timeoutError: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // One promise, rather than Promise.race with a timeout promise and a finally: this runs per request.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       reject(timeoutError());
     }, ms);
-  });
-  return Promise.race([pending, timeout]).finally(() => {
-    clearTimeout(timer);
+    const settle = () => {
+      clearTimeout(timer);
+    };
+    try {
+      pending.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error as Error);
+        },
+      );
+    } catch (error) {
+      // A foreign thenable whose `then` throws.
+      settle();
+      reject(error as Error);
+    }
   });
 }

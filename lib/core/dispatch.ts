@@ -1,7 +1,7 @@
 import { createDateDecorator } from '../events/dates';
 import type { InnopaasEvent, UnknownEvent } from '../events';
 import { getValidators, validateEvent, type Validators } from '../stages/validate';
-import { isThenable, withTimeout } from './async';
+import { isThenable } from './async';
 import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from './errors';
 
 export type AnyEvent = InnopaasEvent | UnknownEvent;
@@ -98,16 +98,30 @@ export class Dispatcher {
     }
     if (!thenable) return undefined;
     const ms = this.config.handlerTimeoutMs;
-    return withTimeout(result as PromiseLike<unknown>, ms, () => {
-      const timeout = new InnopaasWebhookError('handler_timeout', {
-        detail: `The ${describeThrown(event.type)} handler ran longer than ${ms} ms.`,
-      });
-      run.abort(timeout);
-      return timeout;
-    }).then(
-      () => undefined,
-      (error: unknown) => this.#failure(error, event),
-    );
+    // One promise that resolves to the outcome and never rejects: the handler's settling or its
+    // deadline, whichever comes first (a promise chain built per request costs more than its timer).
+    return new Promise<HandlerOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        const timeout = new InnopaasWebhookError('handler_timeout', {
+          detail: `The ${describeThrown(event.type)} handler ran longer than ${ms} ms.`,
+        });
+        run.abort(timeout);
+        resolve(timeout);
+      }, ms);
+      const failed = (error: unknown) => {
+        clearTimeout(timer);
+        resolve(this.#failure(error, event));
+      };
+      try {
+        (result as PromiseLike<unknown>).then(() => {
+          clearTimeout(timer);
+          resolve(undefined);
+        }, failed);
+      } catch (error) {
+        // A thenable whose `then` throws is a failed handler.
+        failed(error);
+      }
+    });
   }
 
   #failure(error: unknown, event: AnyEvent): InnopaasWebhookError {

@@ -82,7 +82,9 @@ export class Receiver<Req> {
   private readonly dispatcher: Dispatcher;
   private readonly deduper: Deduper<Req> | null;
   /** Deliveries whose handler or hand-off is still running, for `drain()` and `close()`. */
-  private readonly running = new Map<Delivery<Req>, Promise<void>>();
+  private readonly running = new Set<Delivery<Req>>();
+  /** `drain()` calls waiting for `running` to empty. */
+  private idle: (() => void)[] = [];
   private closing = false;
 
   constructor(private readonly config: ResolvedConfig<Req>) {
@@ -104,7 +106,10 @@ export class Receiver<Req> {
 
   /** Resolves once every running handler has settled and its claim is completed or released. */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    if (this.running.size === 0) return;
+    await new Promise<void>((resolve) => {
+      this.idle.push(resolve);
+    });
   }
 
   /**
@@ -114,7 +119,7 @@ export class Receiver<Req> {
   async close(): Promise<void> {
     this.closing = true;
     const reason = new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down.' });
-    for (const delivery of this.running.keys()) delivery.run.abort(reason);
+    for (const delivery of this.running) delivery.run.abort(reason);
     await this.drain();
   }
 
@@ -408,12 +413,37 @@ export class Receiver<Req> {
       return;
     }
     const heartbeat = this.deduper?.keepAlive(delivery.key, delivery.token, delivery.req, event);
-    this.track(
-      delivery,
-      outcome.then((failure) => {
-        if (heartbeat) clearInterval(heartbeat);
-        return this.settle(failure, delivery);
-      }),
+    this.running.add(delivery);
+    // One callback settles the claim, answers and ends the tracking: no promise chain per request.
+    const done = outcome.then((failure) => {
+      if (heartbeat) clearInterval(heartbeat);
+      return this.finish(delivery, failure);
+    });
+    if (this.config.ackImmediately) delivery.request.waitUntil?.(done);
+  }
+
+  /** Settles a tracked delivery: `settle`, then out of `running`. A bug answers 500, never rejects. */
+  private finish(delivery: Delivery<Req>, failure: HandlerOutcome): Promise<void> | undefined {
+    let pending: void | Promise<void>;
+    try {
+      pending = this.settle(failure, delivery);
+    } catch (bug) {
+      this.untrack(delivery);
+      delivery.request.respond(this.internalError(bug, delivery.req));
+      return undefined;
+    }
+    if (!pending) {
+      this.untrack(delivery);
+      return undefined;
+    }
+    return pending.then(
+      () => {
+        this.untrack(delivery);
+      },
+      (bug: unknown) => {
+        this.untrack(delivery);
+        delivery.request.respond(this.internalError(bug, delivery.req));
+      },
     );
   }
 
@@ -458,18 +488,26 @@ export class Receiver<Req> {
 
   /** Keeps a running delivery visible to `drain()` and `close()` until `done` settles. */
   private track(delivery: Delivery<Req>, done: Promise<void>): void {
+    this.running.add(delivery);
     const settled = done.then(
       () => {
-        this.running.delete(delivery);
+        this.untrack(delivery);
       },
       (bug: unknown) => {
-        this.running.delete(delivery);
+        this.untrack(delivery);
         delivery.request.respond(this.internalError(bug, delivery.req));
       },
     );
-    this.running.set(delivery, settled);
     // The answer is out already: a platform that stops once it has answered must wait for the handler.
     if (this.config.ackImmediately) delivery.request.waitUntil?.(settled);
+  }
+
+  private untrack(delivery: Delivery<Req>): void {
+    this.running.delete(delivery);
+    if (this.running.size > 0 || this.idle.length === 0) return;
+    const waiting = this.idle;
+    this.idle = [];
+    for (const resolve of waiting) resolve();
   }
 
   // ── Rejections and hooks ──────────────────────────────────────────────────────────────────────
