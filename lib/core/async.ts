@@ -6,7 +6,8 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
 /** Settles as `pending` does, or rejects with `timeoutError()` after `ms`, whichever comes first. */
 export function withTimeout<T>(pending: PromiseLike<T>, ms: number, timeoutError: () => Error): Promise<T> {
   // One promise, rather than Promise.race with a timeout promise and a finally: this runs per request.
-  return new Promise<T>((resolve, reject) => {
+  // `pending` may reject with anything, and this rejects with the same, as Promise.race would.
+  return new Promise<T>((resolve, reject: (reason: unknown) => void) => {
     const timer = setTimeout(() => {
       reject(timeoutError());
     }, ms);
@@ -21,13 +22,13 @@ export function withTimeout<T>(pending: PromiseLike<T>, ms: number, timeoutError
         },
         (error: unknown) => {
           settle();
-          reject(error as Error);
+          reject(error);
         },
       );
     } catch (error) {
       // A foreign thenable whose `then` throws.
       settle();
-      reject(error as Error);
+      reject(error);
     }
   });
 }
