@@ -6,8 +6,7 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
 /** Settles as `pending` does, or rejects with `timeoutError()` after `ms`, whichever comes first. */
 export function withTimeout<T>(pending: PromiseLike<T>, ms: number, timeoutError: () => Error): Promise<T> {
   // One promise, rather than Promise.race with a timeout promise and a finally: this runs per request.
-  // `pending` may reject with anything, and this rejects with the same, as Promise.race would.
-  return new Promise<T>((resolve, reject: (reason: unknown) => void) => {
+  return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(timeoutError());
     }, ms);
@@ -22,12 +21,15 @@ export function withTimeout<T>(pending: PromiseLike<T>, ms: number, timeoutError
         },
         (error: unknown) => {
           settle();
+          // Whatever `pending` rejected with, as Promise.race would pass it on.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
         },
       );
     } catch (error) {
       // A foreign thenable whose `then` throws.
       settle();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(error);
     }
   });
