@@ -35,7 +35,11 @@ function createWebhook(buildPath, extra = {}) {
  * processor, a context manager on AsyncLocalStorage and W3C propagation, registered globally. The
  * exporter drops the spans it is given (an OTLP exporter would send them from the same process).
  */
+let tracingRegistered = false;
 function registerTracing(ratio) {
+  // Once a process: (3so) asks for it twice, and the API keeps the first provider anyway.
+  if (tracingRegistered) return;
+  tracingRegistered = true;
   const { context, propagation, trace } = require('@opentelemetry/api');
   const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
   const { W3CTraceContextPropagator } = require('@opentelemetry/core');
@@ -51,6 +55,22 @@ function registerTracing(ratio) {
   // Every span recorded unless a ratio is given: then the SDK's usual sampler for it.
   const sampler = ratio === undefined ? undefined : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
   trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(exporter)] }));
+}
+
+/**
+ * What an app that traces does to every request before any route: one server span, active while the
+ * request runs (the HTTP instrumentation makes one, with more attributes). (3s) is (3) in such an app, so
+ * that (3s) over (3) is what one SDK span costs, and (3so) over (3s) what the observers add to that app.
+ */
+function appSpan() {
+  registerTracing();
+  const { context, trace, SpanKind } = require('@opentelemetry/api');
+  const tracer = trace.getTracer('the-app');
+  return (req, res, next) => {
+    const span = tracer.startSpan('POST /webhook', { kind: SpanKind.SERVER });
+    res.once('finish', () => span.end());
+    context.with(trace.setSpan(context.active(), span), next);
+  };
 }
 
 /** (3) with observers: Prometheus metrics in a registry of its own, OpenTelemetry spans, or both. */
@@ -336,6 +356,12 @@ export const extraContenders = [
       '3os innopaasWebhook, metrics + tracing sampled 10 %',
       { metrics: true, tracing: true, ratio: 0.1 },
     ],
+    ['innopaas-app-span', '3s innopaasWebhook in a traced app', { metrics: false, tracing: false, appSpan: true }],
+    [
+      'innopaas-app-span-observed',
+      '3so innopaasWebhook in a traced app, metrics + tracing',
+      { metrics: true, tracing: true, appSpan: true },
+    ],
   ].map(([key, label, observe]) => ({
     key,
     servesBuild: true,
@@ -344,6 +370,7 @@ export const extraContenders = [
     create(buildPath) {
       const express = require('express');
       const app = express();
+      if (observe.appSpan) app.use(appSpan());
       app.use('/webhook', observedWebhook(buildPath, observe));
       return app;
     },

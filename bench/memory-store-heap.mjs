@@ -28,8 +28,7 @@ const { MemoryStore } = modulePath.endsWith('.mjs')
 
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 
-// lru-cache keeps a cache reachable from a timer for a millisecond after use (its clock debounce),
-// so a store dropped just now is only collectable once that timer has run.
+// A short pause before collecting, so that nothing a timer still holds counts as the store's.
 async function memory() {
   await new Promise((resolve) => setTimeout(resolve, 20));
   for (let i = 0; i < 3; i++) globalThis.gc();
@@ -76,7 +75,7 @@ async function heldBy(makeKeys) {
 console.log(`MemoryStore holding ${ENTRIES.toLocaleString('en-US')} completed entries, 36-char UUID keys`);
 const parsed = await heldBy(parsedUUIDs);
 console.log(`  heap used delta, keys from JSON.parse (as in production): ${mb(parsed.heap)} MB`);
-console.log(`  off-heap (lru-cache's typed arrays):                      ${mb(parsed.offHeap)} MB`);
+console.log(`  off-heap (buffers, typed arrays):                         ${mb(parsed.offHeap)} MB`);
 const raw = await heldBy(rawUUIDs);
 console.log(`  heap used delta, keys straight from randomUUID():          ${mb(raw.heap)} MB`);
 

@@ -161,12 +161,23 @@ function observedLines(results) {
     ['innopaas-metrics', 'metrics (3m)', undefined],
     ['innopaas-tracing', 'tracing (3t)', undefined],
     ['innopaas-observed-sampled', 'metrics + tracing sampled 10 % (3os)', undefined],
+    ['innopaas-app-span', 'one app span a request (3s)', undefined],
   ]) {
     const observed = results.find((r) => r.contender.key === key);
     if (!observed) continue;
     const ratio = observed.cpuPerRequest / ours.cpuPerRequest;
     const text = `CPU: ${name} / (3) = ${ratio.toFixed(3)} (${observed.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req)`;
     lines.push(goal === undefined ? `INFO  ${text}` : `${ratio <= goal ? 'PASS' : 'MISS'}  ${text}, goal ≤ ${goal}`);
+  }
+  // In an app that already traces its requests: what the observers add to it.
+  const [traced, tracedObserved] = ['innopaas-app-span', 'innopaas-app-span-observed'].map((key) =>
+    results.find((r) => r.contender.key === key),
+  );
+  if (traced && tracedObserved) {
+    const ratio = tracedObserved.cpuPerRequest / traced.cpuPerRequest;
+    lines.push(
+      `INFO  CPU: in a traced app, metrics + tracing (3so) / (3s) = ${ratio.toFixed(3)} (${tracedObserved.cpuPerRequest.toFixed(1)} vs ${traced.cpuPerRequest.toFixed(1)} µs/req)`,
+    );
   }
   return lines;
 }
