@@ -140,12 +140,17 @@ describe("innopaasFetchHandler: ack: 'immediately' and waitUntil", () => {
     return { gate, release };
   }
 
-  test('answers 200 before the handler ends, and hands the rest of the work to waitUntil', async () => {
+  // An observer wraps the request the receiver sees: waitUntil must reach the platform through it too.
+  test.each([
+    ['without observers', undefined],
+    ['with an observer', [{ begin: () => ({}) }]],
+  ])('answers 200 before the handler ends, and hands the rest of the work to waitUntil (%s)', async (_label, observers) => {
     const { gate, release } = gated();
     const order: string[] = [];
     const waited: Promise<unknown>[] = [];
     const handler = innopaasFetchHandler({
       ...options,
+      observers,
       ack: 'immediately',
       on: {
         whatsapp_mo_message_received: async () => {

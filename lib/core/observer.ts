@@ -9,6 +9,7 @@ import type { AnyEvent, AnyHandler, Dispatcher, HandlerOutcome, HandlerRun } fro
 import { describeThrown, type InnopaasWebhookError, type ProblemCode } from './errors';
 import { fail, show } from './option-checks';
 import { CONNECTIVITY, DUPLICATE, INVALID_ACKNOWLEDGED, type Outcome, problemOutcome, RECEIVED } from './outcome';
+import type { ReceiverRequest } from './receiver';
 
 const log = createDebug('innopaas-webhook');
 
@@ -82,27 +83,16 @@ export interface DeliveryObservation {
   answered?(answer: DeliveryAnswer): void;
 }
 
-/** What the receiver needs of a request; the same shape as `ReceiverRequest` without a cycle of imports. */
-interface ObservableRequest<Req> {
-  method: string;
-  headers: IncomingHttpHeaders;
-  headerValues(name: 'username' | 'authorization'): string | string[] | undefined;
-  readBody(done: BodyCallback): void;
-  req: Req;
-  attachEvent(event: AnyEvent): void;
-  respond(outcome: Outcome): void;
-}
-
 /**
  * A request as the receiver sees it when observers are configured: the adapter's request, with the
  * answer reported to the observations on its way out. Made only then: an unobserved request costs nothing.
  */
-class ObservedRequest<Req> implements ObservableRequest<Req> {
+class ObservedRequest<Req> implements ReceiverRequest<Req> {
   handlerStart = 0;
   private answered = false;
 
   constructor(
-    readonly inner: ObservableRequest<Req>,
+    readonly inner: ReceiverRequest<Req>,
     readonly observations: DeliveryObservation[],
     readonly receivedAt: number,
   ) {}
@@ -124,6 +114,9 @@ class ObservedRequest<Req> implements ObservableRequest<Req> {
   }
   attachEvent(event: AnyEvent): void {
     this.inner.attachEvent(event);
+  }
+  waitUntil(work: Promise<unknown>): void {
+    this.inner.waitUntil?.(work);
   }
   respond(outcome: Outcome): void {
     this.inner.respond(outcome);
@@ -200,7 +193,7 @@ export class Observers {
   }
 
   /** Called first for every request: the returned request reports its answer to the observers. */
-  wrap<Req, R extends ObservableRequest<Req>>(request: R): R {
+  wrap<Req, R extends ReceiverRequest<Req>>(request: R): R {
     const receivedAt = Date.now();
     const observations = this.begin({ source: 'request', receivedAt, handsOff: this.handsOff });
     return new ObservedRequest<Req>(request, observations, receivedAt) as unknown as R;
@@ -289,9 +282,9 @@ export class Observers {
 }
 
 /** A job followed by a worker, for the calls of {@link Observers}. */
-export type ObservedJob = object & Pick<ObservableRequest<undefined>, 'respond'>;
+export type ObservedJob = object & Pick<ReceiverRequest<undefined>, 'respond'>;
 
-const JOB: ObservableRequest<undefined> = {
+const JOB: ReceiverRequest<undefined> = {
   method: 'JOB',
   headers: {},
   headerValues: () => undefined,
