@@ -71,7 +71,6 @@ export function buildEventDispatch<C = object>(
     timeZone,
     handlerTimeoutMs: positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000) as number,
   });
-  const observed = observers ?? undefined;
 
   return async function dispatchEvent(payload, context, job) {
     const parsed =
@@ -80,10 +79,10 @@ export function buildEventDispatch<C = object>(
         : payload;
     if (parsed === undefined) throw new InnopaasWebhookError('invalid_envelope', { detail: 'The payload is empty.' });
     const { event, known } = dispatcher.parse(parsed);
-    if (job) observed?.validated(job, event);
+    if (job && observers) observers.validated(job, event);
     const handler = dispatcher.handlerOf(event, known);
     if (!handler) {
-      if (job) observed?.settled(job, undefined);
+      if (job && observers) observers.settled(job, undefined);
       return { event, handled: false };
     }
     const run = new HandlerRun();
@@ -95,10 +94,10 @@ export function buildEventDispatch<C = object>(
     else outer?.addEventListener('abort', onAbort, { once: true });
     try {
       const args = [{ ...context, signal: run.signal } as HandlerContext & C];
-      const failure = await (job && observed
-        ? observed.runHandler(job, dispatcher, handler, event, args, run)
+      const failure = await (job && observers
+        ? observers.runHandler(job, dispatcher, handler, event, args, run)
         : dispatcher.run(handler, event, args, run));
-      if (job) observed?.settled(job, failure);
+      if (job && observers) observers.settled(job, failure);
       if (failure) throw failure;
       return { event, handled: true };
     } finally {

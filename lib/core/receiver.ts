@@ -436,15 +436,7 @@ export class Receiver<Req> {
       this.untrack(delivery);
       return undefined;
     }
-    return pending.then(
-      () => {
-        this.untrack(delivery);
-      },
-      (bug: unknown) => {
-        this.untrack(delivery);
-        delivery.request.respond(this.internalError(bug, delivery.req));
-      },
-    );
+    return this.untrackAfter(delivery, pending);
   }
 
   /**
@@ -489,7 +481,14 @@ export class Receiver<Req> {
   /** Keeps a running delivery visible to `drain()` and `close()` until `done` settles. */
   private track(delivery: Delivery<Req>, done: Promise<void>): void {
     this.running.add(delivery);
-    const settled = done.then(
+    const settled = this.untrackAfter(delivery, done);
+    // The answer is out already: a platform that stops once it has answered must wait for the handler.
+    if (this.config.ackImmediately) delivery.request.waitUntil?.(settled);
+  }
+
+  /** Out of `running` once `done` settles; a rejection, which only a bug makes, answers 500. */
+  private untrackAfter(delivery: Delivery<Req>, done: Promise<void>): Promise<void> {
+    return done.then(
       () => {
         this.untrack(delivery);
       },
@@ -498,8 +497,6 @@ export class Receiver<Req> {
         delivery.request.respond(this.internalError(bug, delivery.req));
       },
     );
-    // The answer is out already: a platform that stops once it has answered must wait for the handler.
-    if (this.config.ackImmediately) delivery.request.waitUntil?.(settled);
   }
 
   private untrack(delivery: Delivery<Req>): void {

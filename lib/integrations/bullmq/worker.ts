@@ -179,8 +179,9 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
     const info: JobInfo = { jobId, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 };
     const data = job.data as Partial<EventJobData> | null | undefined;
     const payload = typeof data === 'object' && data !== null ? data.event : undefined;
-    const meta = typeof data === 'object' && data !== null && typeof data.meta === 'object' ? data.meta : undefined;
-    const observed = observers?.beginJob(meta ?? undefined);
+    const meta =
+      typeof data === 'object' && data !== null && typeof data.meta === 'object' && data.meta !== null ? data.meta : undefined;
+    const observed = observers?.beginJob(meta);
     try {
       await dispatch(payload, signal ? { ...info, signal } : info, observed);
       if (observed) observers?.finishJob(observed, undefined);
