@@ -123,7 +123,7 @@ export class Receiver<Req> {
     await this.drain();
   }
 
-  // ── Stage 1: before the body ──────────────────────────────────────────────────────────────────
+  // --- Stage 1: before the body ---
 
   /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
   handle(request: ReceiverRequest<Req>): void {
@@ -233,7 +233,7 @@ export class Receiver<Req> {
     return undefined;
   }
 
-  // ── Stage 2: the payload ──────────────────────────────────────────────────────────────────────
+  // --- Stage 2: the payload ---
 
   /** JSON, the connectivity test, envelope and schema, age; then the hand-off or the handler. */
   private receive(request: ReceiverRequest<Req>, input: BodyInput): void {
@@ -298,7 +298,7 @@ export class Receiver<Req> {
     }
   }
 
-  // ── Stage 3a: durable hand-off ────────────────────────────────────────────────────────────────
+  // --- Stage 3a: durable hand-off ---
 
   /** Writes the event to the queue, and only then answers 200; a queue that fails answers 503. */
   private enqueue(delivery: Delivery<Req>): void {
@@ -352,7 +352,7 @@ export class Receiver<Req> {
     delivery.request.respond(this.reject(error));
   }
 
-  // ── Stage 3b: in-process handling ─────────────────────────────────────────────────────────────
+  // --- Stage 3b: in-process handling ---
 
   private afterClaim(claim: DedupeClaim, delivery: Delivery<Req>): void {
     const { event, request } = delivery;
@@ -507,7 +507,7 @@ export class Receiver<Req> {
     for (const resolve of waiting) resolve();
   }
 
-  // ── Rejections and hooks ──────────────────────────────────────────────────────────────────────
+  // --- Rejections and hooks ---
 
   private rejectInvalid(error: unknown, payload: unknown, request: ReceiverRequest<Req>): void {
     if (!isInnopaasWebhookError(error)) {

@@ -12,7 +12,7 @@ export const inboxMessageBodySchema = {
     to: { type: 'string' },
     // The value set is not documented; `text` is the only one seen.
     messageType: { type: 'string', examples: ['text'] },
-    // The message content itself (docs/events.md#quirk-18), `{ "text": "…" }` for text; other shapes undocumented.
+    // The message content itself (docs/events.md#quirk-18), `{ "text": "..." }` for text; other shapes undocumented.
     context: { type: 'object', additionalProperties: true, properties: { text: { type: 'string' } } },
     wamid: { type: 'string' },
     conversationId: { type: 'string' },

@@ -47,7 +47,7 @@ export const moMessageTypeSchemas = {
     additionalProperties: true,
     required: ['type'],
     properties: { type: { const: 'contacts' }, contacts: contactCardsSchema, contact: contactCardsSchema },
-    // `properties: {…: true}` repeats the name only for ajv's strictRequired, which looks for a required
+    // `properties: {...: true}` repeats the name only for ajv's strictRequired, which looks for a required
     // key among the properties of the same subschema.
     anyOf: [
       { required: ['contacts'], properties: { contacts: true } },
