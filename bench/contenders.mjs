@@ -88,6 +88,15 @@ function observedWebhook(buildPath = DEFAULT_BUILD, { metrics, tracing, ratio })
   return createWebhook(buildPath, { observers });
 }
 
+/** An Express app with `webhook` mounted on /webhook, behind an app span when asked. */
+function webhookApp(webhook, withAppSpan = false) {
+  const express = require('express');
+  const app = express();
+  if (withAppSpan) app.use(appSpan());
+  app.use('/webhook', webhook);
+  return app;
+}
+
 /**
  * The README's first recipe: server options whose request and response constructors have the app's own
  * prototypes. Plain constructor functions: Reflect.construct(…, Request) measured slower than (3) itself.
@@ -367,13 +376,19 @@ export const extraContenders = [
     servesBuild: true,
     label,
     payload: 'innopaas',
-    create(buildPath) {
-      const express = require('express');
-      const app = express();
-      if (observe.appSpan) app.use(appSpan());
-      app.use('/webhook', observedWebhook(buildPath, observe));
-      return app;
-    },
+    create: (buildPath) => webhookApp(observedWebhook(buildPath, observe), observe.appSpan),
+  })),
+  // What two of (3)'s features cost a request: (3d) without dedupe, (3h) with a synchronous handler (no
+  // promise to wait for, so no deadline timer). `--only 3,3d,3h,R`.
+  ...[
+    ['innopaas-no-dedupe', '3d innopaasWebhook, dedupe: false', { dedupe: false }],
+    ['innopaas-sync-handler', '3h innopaasWebhook, synchronous handler', { on: { whatsapp_mo_message_received: () => {} } }],
+  ].map(([key, label, extra]) => ({
+    key,
+    servesBuild: true,
+    label,
+    payload: 'innopaas',
+    create: (buildPath) => webhookApp(createWebhook(buildPath, extra)),
   })),
   {
     key: 'node-http-swap',

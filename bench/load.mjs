@@ -14,7 +14,7 @@ const START_TIMEOUT_MS = 15_000;
 let requestNumber = 0;
 
 /** Sets the CPU affinity of a process and all its threads (Linux `taskset`). */
-function pinTo(pid, cpus) {
+export function pinTo(pid, cpus) {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpus), String(pid)], { stdio: 'ignore' });
 }
 
@@ -35,7 +35,7 @@ function allowedCpus() {
   }
 }
 
-const cpus = allowedCpus();
+export const cpus = allowedCpus();
 
 /**
  * Whether servers and load generator can be kept on separate cores: Linux with `taskset` and at least two

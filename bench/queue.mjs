@@ -1,8 +1,13 @@
-// Queue mode against in-process mode, in the same run: the web tier's req/s and latency at 10
-// connections (fresh event id per request, the same ~600-byte inbound text), then the worker's
-// throughput in events/s draining what the web tier queued. Needs redis-server on PATH and a build.
-//   npm run build && node bench/queue.mjs [--seconds 10] [--rounds 2]
-import { fork, spawn } from 'node:child_process';
+// Queue mode against in-process mode, in the same run: the web tier's req/s, latency and CPU a request
+// at 10 connections (fresh event id per request, the same ~600-byte inbound text), Redis's CPU a
+// request, then the worker's throughput in events/s draining what the web tier queued. Needs
+// redis-server and redis-cli on PATH, and a build.
+//   npm run build && node bench/queue.mjs [--seconds 10] [--rounds 2] [--pin off|on]
+// Not pinned by default: three busy processes (load generator, web server, Redis) share two cores. With
+// `--pin on` each web server gets a CPU of its own, as in run.mjs, and Redis shares the other with the
+// load generator, which then starves it (bench/README.md, "Queue mode"). The CPU a request of the web
+// server and of Redis is measured either way, and moves far less with placement than req/s.
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
+import { canPin, cpus, pinLoadGenerator, pinTo, unpinLoadGenerator } from './load.mjs';
 import { AUTHORIZATION, USER_NAME } from './payloads.mjs';
+import { percentile } from './stats.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const QUEUE_NAME = 'bench';
@@ -45,7 +52,7 @@ async function freePort() {
   return port;
 }
 
-async function startRedis() {
+async function startRedis(pin) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'innopaas-bench-redis-'));
   // As production wants it: append-only file, fsync every second, no eviction.
@@ -69,6 +76,7 @@ async function startRedis() {
     ],
     { stdio: 'ignore' },
   );
+  if (pin) pinTo(child.pid, cpus[0]);
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Queue('probe', { connection: { url } });
   probe.on('error', () => undefined);
@@ -76,6 +84,12 @@ async function startRedis() {
   await probe.close();
   return {
     url,
+    /** Redis's CPU time so far, user + system, in microseconds (INFO cpu). */
+    cpu() {
+      const info = execFileSync('redis-cli', ['-u', url, 'INFO', 'cpu'], { encoding: 'utf8' });
+      const seconds = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+      return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+    },
     stop: () => {
       child.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
@@ -83,16 +97,26 @@ async function startRedis() {
   };
 }
 
-async function startChild(args) {
+async function startChild(args, pin = false) {
   const child = fork(SELF, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (pin) pinTo(child.pid, cpus[1]);
   const [message] = await once(child, 'message');
-  return { child, message };
+  /** The child's CPU time so far, user + system, in microseconds. */
+  const cpu = async () => {
+    child.send('cpu');
+    const [reply] = await once(child, 'message');
+    return reply.cpu.user + reply.cpu.system;
+  };
+  return { child, message, cpu };
 }
 
 let requestNumber = 0;
-async function load(port, seconds) {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/webhook`,
+/** One run against a web server: req/s, latency from each response's own timing, CPU a request of the server and of Redis. */
+async function load(server, redis, seconds) {
+  const latencies = [];
+  const [webBefore, redisBefore] = [await server.cpu(), redis.cpu()];
+  const instance = autocannon({
+    url: `http://127.0.0.1:${server.message.port}/webhook`,
     connections: 10,
     duration: seconds,
     requests: [
@@ -103,32 +127,58 @@ async function load(port, seconds) {
       },
     ],
   });
+  instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+  const result = await instance;
+  const [webAfter, redisAfter] = [await server.cpu(), redis.cpu()];
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+  latencies.sort((a, b) => a - b);
+  const total = result.requests.total;
+  return {
+    rps: total / result.duration,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    webCpu: (webAfter - webBefore) / total,
+    redisCpu: (redisAfter - redisBefore) / total,
+    total,
+  };
+}
+
+function describe({ rps, p50, p99, webCpu, redisCpu }) {
+  return (
+    `${rps.toFixed(0)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  ` +
+    `web ${webCpu.toFixed(1)} µs CPU/req  Redis ${redisCpu.toFixed(1)} µs CPU/req`
+  );
 }
 
 async function main() {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
+    options: {
+      seconds: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '2' },
+      pin: { type: 'string', default: 'off' },
+    },
   });
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
-  const redis = await startRedis();
+  const pin = values.pin === 'on' && canPin();
+  const redis = await startRedis(pin);
   const results = { 'in-process': [], queue: [] };
   try {
     const servers = {};
-    for (const mode of ['in-process', 'queue']) servers[mode] = await startChild(['web', mode, redis.url]);
+    for (const mode of ['in-process', 'queue']) servers[mode] = await startChild(['web', mode, redis.url], pin);
+    if (pin) pinLoadGenerator();
     // Warm-up, unmeasured.
-    for (const mode of Object.keys(servers)) await load(servers[mode].message.port, 2);
+    for (const mode of Object.keys(servers)) await load(servers[mode], redis, 2);
     for (let round = 1; round <= rounds; round++) {
-      for (const mode of Object.keys(servers)) {
-        const figures = await load(servers[mode].message.port, seconds);
+      // The order reversed every other round, as in run.mjs.
+      const modes = round % 2 === 1 ? Object.keys(servers) : Object.keys(servers).reverse();
+      for (const mode of modes) {
+        const figures = await load(servers[mode], redis, seconds);
         results[mode].push(figures);
-        console.log(
-          `round ${round} ${mode.padEnd(10)} ${figures.rps.toFixed(0)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms`,
-        );
+        console.log(`round ${round} ${mode.padEnd(10)} ${describe(figures)}`);
       }
     }
+    if (pin) unpinLoadGenerator();
     for (const { child } of Object.values(servers)) child.disconnect();
 
     // The worker drains what the queue-mode web tier queued, with nothing else running.
@@ -142,12 +192,17 @@ async function main() {
     await queue.close();
 
     const median = (list, key) => list.map((r) => r[key]).sort((a, b) => a - b)[Math.floor((list.length - 1) / 2)];
-    const inProcess = median(results['in-process'], 'rps');
-    const queueRps = median(results.queue, 'rps');
-    console.log(`\nNode ${process.version}, 10 connections, ${rounds} rounds of ${seconds} s (medians)`);
-    console.log(`in-process   ${inProcess.toFixed(0)} req/s  p99 ${median(results['in-process'], 'p99')} ms`);
+    const summary = (mode) =>
+      Object.fromEntries(['rps', 'p50', 'p99', 'webCpu', 'redisCpu'].map((k) => [k, median(results[mode], k)]));
+    const [inProcess, queued] = [summary('in-process'), summary('queue')];
     console.log(
-      `queue        ${queueRps.toFixed(0)} req/s  p99 ${median(results.queue, 'p99')} ms  (${(queueRps / inProcess).toFixed(2)}× in-process)`,
+      `\nNode ${process.version}, 10 connections, ${rounds} rounds of ${seconds} s (medians), ${pin ? 'pinned' : 'not pinned'}`,
+    );
+    console.log(`in-process   ${describe(inProcess)}`);
+    console.log(`queue        ${describe(queued)}`);
+    console.log(
+      `queue / in-process: ${(queued.rps / inProcess.rps).toFixed(2)}× the req/s, ` +
+        `${(inProcess.webCpu / queued.webCpu).toFixed(2)}× the requests a core of the web tier serves`,
     );
     console.log(`worker       ${workerRate.toFixed(0)} events/s (1 process, concurrency 50, ${waiting} jobs, start-up included)`);
   } finally {
@@ -190,6 +245,9 @@ if (role === 'web' || role === 'worker') {
       }),
     );
     const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+    process.on('message', (message) => {
+      if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
+    });
     process.on('disconnect', () => process.exit(0));
   }
 } else {
