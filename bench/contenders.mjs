@@ -88,6 +88,46 @@ function observedWebhook(buildPath = DEFAULT_BUILD, { metrics, tracing, ratio })
   return createWebhook(buildPath, { observers });
 }
 
+/**
+ * (3or), the reference for (3o) as (R) is for (3): the least an observer with (3o)'s output can do,
+ * written inline against the same observer interface. One SDK span per event, no attributes and no
+ * context around the handler, and the same five prom-client updates with the same labels.
+ */
+function leastObserver() {
+  registerTracing();
+  const { trace, SpanKind } = require('@opentelemetry/api');
+  const { Counter, Histogram, Registry } = require('prom-client');
+  const registers = [new Registry()];
+  const tracer = trace.getTracer('reference');
+  const events = new Counter({ name: 'e_total', help: 'e', labelNames: ['type', 'outcome'], registers });
+  const responses = new Counter({ name: 'r_total', help: 'r', labelNames: ['status', 'code'], registers });
+  const dedupe = new Counter({ name: 'd_total', help: 'd', labelNames: ['outcome'], registers });
+  const lag = new Histogram({ name: 'l_seconds', help: 'l', labelNames: ['type'], registers });
+  const duration = new Histogram({ name: 'h_seconds', help: 'h', labelNames: ['type', 'outcome'], registers });
+  return {
+    begin: () => {
+      let span;
+      let type;
+      return {
+        event(_event, eventType, lagMs) {
+          type = eventType;
+          span = tracer.startSpan(`process ${type}`, { kind: SpanKind.CONSUMER });
+          if (lagMs !== undefined) lag.observe({ type }, Math.max(0, lagMs) / 1000);
+        },
+        dedupe: (outcome) => dedupe.inc({ outcome }),
+        handled(failure, ms) {
+          if (ms !== undefined) duration.observe({ type, outcome: failure ? failure.code : 'success' }, ms / 1000);
+        },
+        answered({ status, code }) {
+          responses.inc({ status, code });
+          if (type) events.inc({ type, outcome: code });
+          span?.end();
+        },
+      };
+    },
+  };
+}
+
 /** An Express app with `webhook` mounted on /webhook, behind an app span when asked. */
 function webhookApp(webhook, withAppSpan = false) {
   const express = require('express');
@@ -366,6 +406,7 @@ export const extraContenders = [
       { metrics: true, tracing: true, ratio: 0.1 },
     ],
     ['innopaas-app-span', '3s innopaasWebhook in a traced app', { metrics: false, tracing: false, appSpan: true }],
+    ['innopaas-observed-least', "3or the least observer with (3o)'s output (reference)", { least: true }],
     [
       'innopaas-app-span-observed',
       '3so innopaasWebhook in a traced app, metrics + tracing',
@@ -376,7 +417,11 @@ export const extraContenders = [
     servesBuild: true,
     label,
     payload: 'innopaas',
-    create: (buildPath) => webhookApp(observedWebhook(buildPath, observe), observe.appSpan),
+    create: (buildPath) =>
+      webhookApp(
+        observe.least ? createWebhook(buildPath, { observers: [leastObserver()] }) : observedWebhook(buildPath, observe),
+        observe.appSpan,
+      ),
   })),
   // What two of (3)'s features cost a request: (3d) without dedupe, (3h) with a synchronous handler (no
   // promise to wait for, so no deadline timer). `--only 3,3d,3h,R`.

@@ -162,6 +162,7 @@ function observedLines(results) {
     ['innopaas-tracing', 'tracing (3t)', undefined],
     ['innopaas-observed-sampled', 'metrics + tracing sampled 10 % (3os)', undefined],
     ['innopaas-app-span', 'one app span a request (3s)', undefined],
+    ['innopaas-observed-least', 'the least observer with the output of (3o) (3or)', undefined],
   ]) {
     const observed = results.find((r) => r.contender.key === key);
     if (!observed) continue;
@@ -169,14 +170,17 @@ function observedLines(results) {
     const text = `CPU: ${name} / (3) = ${ratio.toFixed(3)} (${observed.cpuPerRequest.toFixed(1)} vs ${ours.cpuPerRequest.toFixed(1)} µs/req)`;
     lines.push(goal === undefined ? `INFO  ${text}` : `${ratio <= goal ? 'PASS' : 'MISS'}  ${text}, goal ≤ ${goal}`);
   }
-  // In an app that already traces its requests: what the observers add to it.
-  const [traced, tracedObserved] = ['innopaas-app-span', 'innopaas-app-span-observed'].map((key) =>
-    results.find((r) => r.contender.key === key),
-  );
-  if (traced && tracedObserved) {
-    const ratio = tracedObserved.cpuPerRequest / traced.cpuPerRequest;
+  for (const [key, base, text] of [
+    // In an app that already traces its requests: what the observers add to it.
+    ['innopaas-app-span-observed', 'innopaas-app-span', 'in a traced app, metrics + tracing (3so) / (3s)'],
+    // What the observers cost above the least any observer with their output costs.
+    ['innopaas-observed', 'innopaas-observed-least', 'metrics + tracing (3o) / the least observer (3or)'],
+  ]) {
+    const [observed, reference] = [key, base].map((k) => results.find((r) => r.contender.key === k));
+    if (!observed || !reference) continue;
+    const ratio = observed.cpuPerRequest / reference.cpuPerRequest;
     lines.push(
-      `INFO  CPU: in a traced app, metrics + tracing (3so) / (3s) = ${ratio.toFixed(3)} (${tracedObserved.cpuPerRequest.toFixed(1)} vs ${traced.cpuPerRequest.toFixed(1)} µs/req)`,
+      `INFO  CPU: ${text} = ${ratio.toFixed(3)} (${observed.cpuPerRequest.toFixed(1)} vs ${reference.cpuPerRequest.toFixed(1)} µs/req)`,
     );
   }
   return lines;
