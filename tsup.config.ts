@@ -21,6 +21,7 @@ function assertAscii(dir: string): void {
   }
 }
 
+// Dual build: CommonJS (.js + .d.ts) for `require`, ESM (.mjs + .d.mts) for `import`.
 export default defineConfig({
   entry: {
     index: 'lib/index.ts',
