@@ -1,5 +1,6 @@
 // Queue mode against in-process mode, in the same run: the web tier's req/s, latency and CPU a request
-// at 10 connections (fresh event id per request, the same ~600-byte inbound text), Redis's CPU a
+// at 10 connections, in-process with the memory dedupe store (one instance) and with RedisStore (what
+// several in-process instances need) (fresh event id per request, the same ~600-byte inbound text), Redis's CPU a
 // request, then the worker's throughput in events/s draining what the web tier queued. Needs
 // redis-server and redis-cli on PATH, and a build.
 //   npm run build && node bench/queue.mjs [--seconds 10] [--rounds 2] [--pin off|on]
@@ -162,10 +163,10 @@ async function main() {
   const rounds = Number(values.rounds);
   const pin = values.pin === 'on' && canPin();
   const redis = await startRedis(pin);
-  const results = { 'in-process': [], queue: [] };
+  const results = { 'in-process': [], 'in-process-redis': [], queue: [] };
   try {
     const servers = {};
-    for (const mode of ['in-process', 'queue']) servers[mode] = await startChild(['web', mode, redis.url], pin);
+    for (const mode of Object.keys(results)) servers[mode] = await startChild(['web', mode, redis.url], pin);
     if (pin) pinLoadGenerator();
     // Warm-up, unmeasured.
     for (const mode of Object.keys(servers)) await load(servers[mode], redis, 2);
@@ -175,7 +176,7 @@ async function main() {
       for (const mode of modes) {
         const figures = await load(servers[mode], redis, seconds);
         results[mode].push(figures);
-        console.log(`round ${round} ${mode.padEnd(10)} ${describe(figures)}`);
+        console.log(`round ${round} ${mode.padEnd(16)} ${describe(figures)}`);
       }
     }
     if (pin) unpinLoadGenerator();
@@ -194,17 +195,25 @@ async function main() {
     const median = (list, key) => list.map((r) => r[key]).sort((a, b) => a - b)[Math.floor((list.length - 1) / 2)];
     const summary = (mode) =>
       Object.fromEntries(['rps', 'p50', 'p99', 'webCpu', 'redisCpu'].map((k) => [k, median(results[mode], k)]));
-    const [inProcess, queued] = [summary('in-process'), summary('queue')];
+    const [inProcess, inProcessRedis, queued] = Object.keys(results).map(summary);
     console.log(
       `\nNode ${process.version}, 10 connections, ${rounds} rounds of ${seconds} s (medians), ${pin ? 'pinned' : 'not pinned'}`,
     );
-    console.log(`in-process   ${describe(inProcess)}`);
-    console.log(`queue        ${describe(queued)}`);
+    console.log(`in-process        ${describe(inProcess)}`);
+    console.log(`in-process-redis  ${describe(inProcessRedis)}`);
+    console.log(`queue             ${describe(queued)}`);
+    for (const [name, base] of [
+      ['in-process', inProcess],
+      ['in-process-redis', inProcessRedis],
+    ]) {
+      console.log(
+        `queue / ${name}: ${(queued.rps / base.rps).toFixed(2)}× the req/s, ` +
+          `${(base.webCpu / queued.webCpu).toFixed(2)}× the requests a core of the web tier serves`,
+      );
+    }
     console.log(
-      `queue / in-process: ${(queued.rps / inProcess.rps).toFixed(2)}× the req/s, ` +
-        `${(inProcess.webCpu / queued.webCpu).toFixed(2)}× the requests a core of the web tier serves`,
+      `worker            ${workerRate.toFixed(0)} events/s (1 process, concurrency 50, ${waiting} jobs, start-up included)`,
     );
-    console.log(`worker       ${workerRate.toFixed(0)} events/s (1 process, concurrency 50, ${waiting} jobs, start-up included)`);
   } finally {
     redis.stop();
   }
@@ -228,22 +237,19 @@ if (role === 'web' || role === 'worker') {
     process.on('disconnect', () => void worker.close().then(() => process.exit(0)));
   } else {
     const express = require('express');
-    const { innopaasWebhook } = require('../dist/index.js');
+    const { innopaasWebhook, RedisStore } = require('../dist/index.js');
     const mode = process.argv[3];
-    let queue;
+    const on = { whatsapp_mo_message_received: () => {} };
+    let options;
     if (mode === 'queue') {
       const { bullmqQueue } = require('../dist/bullmq/index.js');
-      queue = bullmqQueue(new Queue(QUEUE_NAME, { connection: { url } }));
-    }
+      options = { queue: bullmqQueue(new Queue(QUEUE_NAME, { connection: { url } })) };
+    } else if (mode === 'in-process-redis') {
+      const Redis = require('ioredis');
+      options = { on, dedupe: { store: new RedisStore({ client: new Redis(url) }) } };
+    } else options = { on };
     const app = express();
-    app.use(
-      '/webhook',
-      innopaasWebhook({
-        userName: USER_NAME,
-        authorization: AUTHORIZATION,
-        ...(queue ? { queue } : { on: { whatsapp_mo_message_received: () => {} } }),
-      }),
-    );
+    app.use('/webhook', innopaasWebhook({ userName: USER_NAME, authorization: AUTHORIZATION, ...options }));
     const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
     process.on('message', (message) => {
       if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
