@@ -39,6 +39,37 @@ describe.each(expressVersions)('%s: the queue option (durable hand-off)', (_name
     expect(queue.jobs.size).toBe(1);
   });
 
+  test.each([
+    ['returns', () => undefined],
+    [
+      'throws',
+      () => {
+        throw new Error('hook down');
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('hook down'))],
+  ])('a redelivery the queue calls a duplicate runs onDuplicate once; a hook that %s changes no answer', async (what, hook) => {
+    const queue = new ListQueue();
+    const seen: [unknown, unknown][] = [];
+    const errors: string[] = [];
+    const { app } = createApp(express, {
+      queue,
+      onDuplicate: (event, req) => {
+        seen.push([event.id, (req as { originalUrl?: unknown }).originalUrl]);
+        return hook();
+      },
+      onError: (error) => errors.push(`${error.code}: ${error.message}`),
+    });
+    const event = textEvent('twice');
+    expect((await request(app).post('/webhook').set(credentials).send(event)).body).toEqual({ received: true });
+    expect(seen).toEqual([]);
+    const again = await request(app).post('/webhook').set(credentials).send(event).expect(200);
+    expect(again.body).toEqual({ received: true, duplicate: true });
+    expect(seen).toEqual([[event.id, '/webhook']]);
+    await sleep(10);
+    expect(errors).toEqual(what === 'returns' ? [] : ['internal_error: onDuplicate failed.']);
+  });
+
   test('nothing reaches the queue before authentication and validation', async () => {
     const queue = new ListQueue();
     const { app } = createApp(express, { queue });
@@ -97,6 +128,8 @@ describe('the queue option at creation', () => {
     ['on', { on: { whatsapp_mo_message_received: () => undefined } }],
     ['dedupe', { dedupe: false as const }],
     ['ack', { ack: 'immediately' as const }],
+    ['onUnknownEvent', { onUnknownEvent: () => undefined }],
+    ['passThrough', { passThrough: true }],
   ])('refuses %s beside a queue: the handlers run in the worker', (option, extra) => {
     expect(() => innopaasWebhook({ ...base, queue: new ListQueue(), ...extra })).toThrow(
       new RegExp(`option \`${option}\` cannot be combined with \`queue\``),

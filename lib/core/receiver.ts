@@ -336,6 +336,10 @@ export class Receiver<Req> {
     const status = readStatus(result);
     if (status === 'queued' || status === 'duplicate') {
       if (log.enabled) log('200 id=%s: %s', describeThrown(delivery.event.id), status);
+      if (status === 'duplicate') {
+        const { event, req } = delivery;
+        this.callHook('onDuplicate', () => this.config.onDuplicate?.(event, req), delivery);
+      }
       delivery.request.respond(status === 'queued' ? RECEIVED : DUPLICATE);
       return;
     }
@@ -361,29 +365,22 @@ export class Receiver<Req> {
       case 'claimed':
         delivery.key = claim.key;
         delivery.token = claim.token;
-        {
-          this.runHandler(delivery);
-          return;
-        }
+        this.runHandler(delivery);
+        return;
       case 'completed':
         if (log.enabled) log('200 duplicate id=%s: already handled', describeThrown(event.id));
         this.callHook('onDuplicate', () => this.config.onDuplicate?.(event, request.req), delivery);
-        {
-          request.respond(DUPLICATE);
-          return;
-        }
+        request.respond(DUPLICATE);
+        return;
       case 'in-progress':
         if (log.enabled) log('409 id=%s: being handled right now', describeThrown(event.id));
-        {
-          request.respond(
-            this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })),
-          );
-          return;
-        }
-      case 'unavailable': {
+        request.respond(
+          this.reject(new InnopaasWebhookError('event_in_progress', { detail: 'This event is being handled; retry later.' })),
+        );
+        return;
+      case 'unavailable':
         request.respond(this.reject(claim.error));
         return;
-      }
     }
   }
 

@@ -101,7 +101,10 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   onUnknownEvent?: EventHandler<UnknownEvent, Req> | undefined;
   /** Called for every delivery rejected by validation (nothing is dropped silently). */
   onInvalidEvent?: ((info: InvalidEventInfo, req: Req) => unknown) | undefined;
-  /** Called when an already handled event arrives again (handlers are not called). */
+  /**
+   * Called when an already handled event arrives again (handlers are not called); with `queue`, when the
+   * queue answers that it already holds the event.
+   */
   onDuplicate?: ((event: WebhookEvent, req: Req) => void) | undefined;
   /**
    * Called for handler failures, timeouts, dedupe store failures and hook failures; a handler's own
