@@ -136,6 +136,28 @@ describe('deliver to other targets', () => {
     );
   });
 
+  it('timeoutMs bounds the whole answer: a server that trickles its body fails after it', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 20);
+      res.on('close', () => {
+        clearInterval(drip);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await expect(deliver(`http://127.0.0.1:${port}/webhook`, {}, { timeoutMs: 200 })).rejects.toThrow(/within 200 ms/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+    }
+  });
+
   it('a refused connection rejects with the network error', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

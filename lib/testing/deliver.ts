@@ -49,7 +49,7 @@ export interface DeliverOptions {
   method?: string | undefined;
   /** Path requested from an in-process target. Defaults to `/webhook`; ignored for a URL. */
   path?: string | undefined;
-  /** Give up on a delivery not answered within this many ms. Defaults to 30,000. */
+  /** Give up on a delivery whose whole answer has not arrived within this many ms. Defaults to 30,000. */
   timeoutMs?: number | undefined;
   /** HTTP agent for a URL target, e.g. a keep-alive agent sized for concurrent deliveries. */
   agent?: Agent | undefined;
@@ -97,11 +97,16 @@ function send(url: URL, payload: Buffer, options: DeliverOptions, agent: Agent |
   const timeoutMs = options.timeoutMs ?? 30_000;
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
     const req = request(url, { method: options.method ?? 'POST', headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
+      res.on('error', fail);
       res.on('end', () => {
+        clearTimeout(timer);
         const text = Buffer.concat(chunks).toString('utf8');
         const durationMs = performance.now() - started;
         resolve({
@@ -113,8 +118,12 @@ function send(url: URL, payload: Buffer, options: DeliverOptions, agent: Agent |
         });
       });
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    // A deadline for the whole exchange, not the socket's idle timeout: a server that trickles its answer
+    // a byte at a time must not hold a test past it.
+    const timer = setTimeout(() => {
+      req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    req.on('error', fail);
     req.end(payload);
   });
 }
