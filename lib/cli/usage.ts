@@ -51,7 +51,8 @@ export const USAGE: Record<CommandName, string> = {
        innopaas-webhook send --file <event.json | -> --url <url> [options]
 
 Builds a valid event of <type> from the documented example (fresh id, eventTime now) and POSTs it
-as InnoPaaS does. Prints the answer; with --count > 1, a progress bar on stderr and a summary.
+as InnoPaaS does. Prints the answer; with --count > 1, a summary, and a progress bar on stderr when
+it is a terminal.
 
 Options:
   -u, --url <url>             webhook URL (env INNOPAAS_WEBHOOK_URL)
@@ -65,7 +66,7 @@ Options:
   -n, --count <n>             deliveries to send (default 1); each built event gets a fresh id
   -c, --concurrency <n>       deliveries in flight at once (default 1)
   -H, --header <name:value>   an extra request header (repeatable)
-      --timeout <ms>          give up on an answer after this long (default 10000)
+      --timeout <ms>          give up on an answer not wholly received after this long (default 10000)
   -h, --help                  show this help
 
 Event types:

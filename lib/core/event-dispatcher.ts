@@ -37,8 +37,8 @@ export type EventDispatch<C = object> = (payload: unknown, context?: C & { signa
 /**
  * The middleware's pipeline without HTTP: the same validation, dates and handler selection, and the
  * same bounded handler time. The returned function resolves once the handler succeeded, and rejects
- * with an `InnopaasWebhookError`: `invalid_json`, `invalid_envelope`, `invalid_event`,
- * `batch_not_supported`, `handler_failed` (the handler's error as `cause`) or `handler_timeout`.
+ * with an `InnopaasWebhookError`: `invalid_json`, `invalid_encoding` (bytes that are not UTF-8),
+ * `invalid_envelope`, `invalid_event`, `batch_not_supported`, `handler_failed` (the handler's error as `cause`) or `handler_timeout`.
  */
 export function createEventDispatcher<C = object>(options: EventDispatcherOptions<C> = {}): EventDispatch<C> {
   const dispatch = buildEventDispatch(options, null);

@@ -41,7 +41,10 @@ export type EventHandlers<Req = WebhookRequest> = { [K in EventType]?: EventHand
 export interface InvalidEventInfo {
   /** The error the middleware answers with (`invalid_envelope`, `invalid_event`, `batch_not_supported`…). */
   error: InnopaasWebhookError;
-  /** JSON paths that failed, empty when the payload was not an object at all. */
+  /**
+   * The failed checks by JSON path: empty for a batch (an array) and for an event too old; a payload that
+   * is not an object gives one problem at path `''`.
+   */
   problems: ValidationProblem[];
   /** The parsed JSON as received. Handle with care: it failed validation. */
   payload: unknown;
@@ -72,8 +75,8 @@ export interface DedupeOptions {
   maxEntries?: number | undefined;
   /**
    * The dedupe key of an event: synchronous (an `async` function is refused at creation), a non-empty
-   * string. A key that is not one, or is `'undefined'`, `'null'`, `'NaN'` or `'[object …]'` (what a bug
-   * makes of a missing value), answers 503 `dedupe_unavailable` and is reported to `onError`: nothing is
+   * string. A key that is not one, is blank, or is `'undefined'`, `'null'`, `'NaN'` or `'[object …]'` (what a
+   * bug makes of a missing value), answers 503 `dedupe_unavailable` and is reported to `onError`: nothing is
    * claimed, and the sender retries. Defaults to the envelope `id`.
    */
   key?: ((event: WebhookEvent) => string) | undefined;
@@ -156,7 +159,7 @@ export interface InnopaasWebhookOptions<Req = WebhookRequest> {
   dedupe?: false | DedupeOptions | undefined;
   /** Zone of timestamps written without one (`2023-02-22 12:00:00`): `'UTC'`, `'+08:00'` or an IANA name. Defaults to `'UTC'`. */
   timeZone?: string | undefined;
-  /** Reject events whose `eventTime` is older than this (replay protection). Defaults to none. */
+  /** Reject events whose `eventTime` is older than this, or unreadable (replay protection). Defaults to none. */
   maxEventAgeMs?: number | undefined;
   /**
    * Extra gate run before the credentials, e.g. an IP allow-list: `true` lets the request on, anything

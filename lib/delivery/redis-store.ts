@@ -29,8 +29,8 @@ export interface RedisStoreOptions {
   prefix?: string | undefined;
   /**
    * Reject an operation that takes longer than this many milliseconds. The command itself is not
-   * cancelled: a claim that lands after its timeout simply expires after its claim TTL. Defaults to
-   * none: the client's own timeouts, and the middleware's, apply.
+   * cancelled: a claim that lands after its timeout is released at once (and expires after its claim
+   * TTL should the release fail). Defaults to none: the client's own timeouts, and the middleware's, apply.
    */
   operationTimeoutMs?: number | undefined;
 }
