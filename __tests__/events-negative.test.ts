@@ -105,6 +105,14 @@ describe('what stays valid', () => {
     expect(validationErrors(event)).toEqual([]);
   });
 
+  it('an order message whose content is not under the guessed `order` key', () => {
+    const event = variant('mo-order', (b) => {
+      b.orderInfo = b.order;
+      delete b.order;
+    });
+    expect(validationErrors(event)).toEqual([]);
+  });
+
   it('a top-level key InnoPaaS might add one day', () => {
     expect(validationErrors({ ...fixture('status-read'), version: 2 })).toEqual([]);
   });

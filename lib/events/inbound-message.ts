@@ -108,7 +108,8 @@ export interface UnknownMessageBody extends MoMessageBodyBase {
 /** `type: 'order'`: a catalogue order. Its contents are undocumented (docs/events.md#inbound-order). */
 export interface OrderMessageBody extends MoMessageBodyBase {
   type: 'order';
-  order: Record<string, unknown>;
+  /** Where Meta's order message would put its content; the key is a guess (docs/events.md#inbound-order). */
+  order?: Record<string, unknown>;
 }
 
 /** `type: 'system'`, e.g. the user changed number. Its contents are undocumented (docs/events.md#inbound-system). */
