@@ -37,7 +37,7 @@ export interface InboxMessageBody {
    * wamid here. Do not rely on it to tell the direction: the event `type` does.
    */
   from: string;
-  /** The user's WhatsApp number, per the table; the MO example holds the business number. */
+  /** The user's WhatsApp number, per the table; the constructed MO example holds the business number. */
   to: string;
   /** e.g. `text`; no list of values is documented. */
   messageType: string;

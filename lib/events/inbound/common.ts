@@ -31,8 +31,8 @@ const contextSchema = {
 
 /**
  * JSON Schema of the fields every inbound message body has, whatever its `type`. Required are the
- * eight that the table marks required and every example carries: not `customerProfile`
- * (docs/events.md#inbound-common).
+ * eight that the table marks required and every example carries; `customerProfile`, which both do
+ * too, is left optional on purpose: a message is not refused for its profile (docs/events.md#inbound-common).
  */
 export const moMessageBodyBaseSchema = {
   type: 'object',
@@ -72,8 +72,7 @@ export interface MessageContext {
  * The fields every inbound message body has, with `type` as a plain string (docs/events.md#inbound-common).
  *
  * {@link InboundMessageBody} is the union of the documented message types, so that checking
- * `body.type` narrows to the content key. A type InnoPaaS adds later (or an undocumented one such as
- * a WhatsApp Flows reply) still validates and still reaches the handler at runtime: treat a body whose
+ * `body.type` narrows to the content key. A type InnoPaaS adds later still validates and still reaches the handler at runtime: treat a body whose
  * `type` you do not recognise as a `MoMessageBodyBase`.
  */
 export interface MoMessageBodyBase {
