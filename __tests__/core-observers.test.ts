@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { DeliveryObserver } from '../lib';
+import { type DeliveryObserver, MemoryStore } from '../lib';
 import { createApp, credentials, expressVersions, textEvent } from './helpers/app';
 
 const TEXT = 'whatsapp_mo_message_received';
@@ -76,6 +76,65 @@ describe.each(expressVersions)('observers (%s)', (_name, express) => {
     await request(app).post('/webhook').set(credentials).send(event).expect(200);
     await request(app).post('/webhook').set(credentials).send(event).expect(200, { received: true, duplicate: true });
     expect(handled).toEqual([event.id]);
+  });
+
+  test('observers whose members reject, or whose getters throw, leave no unhandled rejection and no request unanswered', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const rejecting = () => Promise.reject(new Error('observer down'));
+      const asyncEverywhere: DeliveryObserver = {
+        begin: () => ({
+          event: rejecting,
+          dedupe: rejecting,
+          handled: rejecting,
+          answered: rejecting,
+          carry: rejecting,
+          run: (work) => {
+            work();
+            return Promise.reject(new Error('run down')) as never;
+          },
+        }),
+      };
+      const asyncBegin = { begin: () => Promise.reject(new Error('begin down')) } as unknown as DeliveryObserver;
+      const getters: DeliveryObserver = {
+        begin: () =>
+          Object.defineProperties(
+            {},
+            Object.fromEntries(
+              ['event', 'dedupe', 'run', 'handled', 'answered', 'carry'].map((name) => [name, { get: throwing }]),
+            ),
+          ),
+      };
+      const handled: string[] = [];
+      // A store that answers with promises, so that a throw in the claim's continuation would escape.
+      const store = new MemoryStore();
+      const asyncStore = {
+        claim: async (...args: Parameters<MemoryStore['claim']>) => store.claim(...args),
+        complete: async (...args: Parameters<MemoryStore['complete']>) => store.complete(...args),
+        release: async (...args: Parameters<MemoryStore['release']>) => store.release(...args),
+      };
+      const { app } = createApp(express, {
+        observers: [asyncEverywhere, asyncBegin, getters],
+        dedupe: { store: asyncStore },
+        on: { [TEXT]: async (event) => void handled.push(event.id) },
+      });
+      const event = textEvent();
+      await request(app).post('/webhook').set(credentials).send(event).expect(200, { received: true });
+      await request(app).post('/webhook').set(credentials).send(event).expect(200, { received: true, duplicate: true });
+      await request(app).post('/webhook').send(event).expect(401);
+      const queued = createApp(express, {
+        observers: [asyncEverywhere, getters],
+        queue: { enqueue: async () => ({ status: 'queued' }) },
+      });
+      await request(queued.app).post('/webhook').set(credentials).send(textEvent()).expect(200, { received: true });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(handled).toEqual([event.id]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   test('an enqueue that throws inside an observer that swallows errors still answers 503 queue_unavailable', async () => {

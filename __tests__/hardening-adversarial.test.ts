@@ -427,6 +427,66 @@ describe.each(expressVersions)('%s', (_name, express) => {
   });
 });
 
+describe.each(expressVersions)('what user code may pose as (%s)', (_name, express) => {
+  test.each([
+    ['with status 200', { status: 200 }],
+    ['without a status', {}],
+    ['with status 99', { status: 99 }],
+  ])(
+    "a handler rejecting with a look-alike of the library's deadline error %s: 500 handler_failed, the redelivery handled",
+    async (_case, extra) => {
+      let calls = 0;
+      const { deliver, errors } = setup(
+        { express, store: () => new MemoryStore() },
+        {
+          on: {
+            whatsapp_mo_message_received: () => {
+              calls += 1;
+              return calls === 1
+                ? Promise.reject({ isInnopaasWebhookError: true, code: 'handler_timeout', ...extra })
+                : undefined;
+            },
+          },
+        },
+      );
+      const event = textEvent();
+      const first = await deliver(event);
+      expect(first.status).toBe(500);
+      expect(first.body.code).toBe('handler_failed');
+      expect(errors.map((error) => error.code)).toEqual(['handler_failed']);
+      await deliver(event).expect(200, { received: true });
+      expect(calls).toBe(2);
+    },
+  );
+
+  test('a store whose extend getter throws: the async handler runs, its claim is completed', async () => {
+    const memory = new MemoryStore();
+    const store = {
+      claim: async (...args: Parameters<MemoryStore['claim']>) => memory.claim(...args),
+      complete: async (...args: Parameters<MemoryStore['complete']>) => memory.complete(...args),
+      release: async (...args: Parameters<MemoryStore['release']>) => memory.release(...args),
+      get extend(): never {
+        throw new Error('extend getter');
+      },
+    };
+    let calls = 0;
+    const { deliver } = setup(
+      { express, store: () => store },
+      {
+        on: {
+          whatsapp_mo_message_received: async () => {
+            calls += 1;
+          },
+        },
+      },
+    );
+    const event = textEvent();
+    await deliver(event).expect(200, { received: true });
+    await deliver(event).expect(200, { received: true, duplicate: true });
+    expect(calls).toBe(1);
+  });
+});
+
 describe.each(expressVersions)('a queue that answers hostile values (%s)', (_name, express) => {
   test.each(cases)('enqueue %s: 200 only for queued or duplicate, else 503 queue_unavailable', async (_case, misbehave) => {
     const errors: string[] = [];

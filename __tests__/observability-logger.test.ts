@@ -112,6 +112,36 @@ describe.each(expressVersions)('the logger option with pino (%s)', (_name, expre
     expect(log.records()).toHaveLength(1);
   });
 
+  test('a logger whose methods return rejected promises: answers unchanged, no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let written = 0;
+      const write = () => {
+        written += 1;
+        return Promise.reject(new Error('log sink down'));
+      };
+      const logger = { debug: write, info: write, warn: write, error: write, child: () => logger };
+      const { app } = createApp(express, {
+        logger,
+        on: {
+          [TEXT]: () => {
+            throw new Error('handler down');
+          },
+        },
+        onError: false,
+      });
+      await request(app).post('/webhook').set(credentials).send(textEvent()).expect(500);
+      await request(app).post('/webhook').send(textEvent()).expect(401);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(written).toBeGreaterThanOrEqual(3);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('a logger without the pino methods is refused with the fix', () => {
     expect(() => createApp(express, { logger: { info: () => {} } as never })).toThrow(
       /option `logger` has no `debug\(\)` method.*Pass a pino logger/,

@@ -322,6 +322,10 @@ describe('metrics outside a request', () => {
     counts = new Error('redis down');
     scraped = await scrape(registry);
     expect(scraped.value('innopaas_webhook_queue_jobs', { queue: 'innopaas', state: 'waiting' })).toBe(7);
+    // A source that answers nothing readable is skipped the same way.
+    counts = null as unknown as Record<string, number>;
+    scraped = await scrape(registry);
+    expect(scraped.value('innopaas_webhook_queue_jobs', { queue: 'innopaas', state: 'waiting' })).toBe(7);
   });
 
   test('bad options are refused with the fix', () => {

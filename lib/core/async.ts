@@ -3,6 +3,19 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
+/**
+ * For a result nobody awaits (an observer's, a logger's): when it is a promise, its rejection goes to
+ * `onRejected` instead of crashing the process as an unhandled rejection.
+ */
+export function dropResult(result: unknown, onRejected: (error: unknown) => void): void {
+  try {
+    if (isThenable(result)) result.then(undefined, onRejected);
+  } catch (error) {
+    // A `then` getter or method that throws.
+    onRejected(error);
+  }
+}
+
 /** Settles as `pending` does, or rejects with `timeoutError()` after `ms`, whichever comes first. */
 export function withTimeout<T>(pending: PromiseLike<T>, ms: number, timeoutError: () => Error): Promise<T> {
   // One promise, rather than Promise.race with a timeout promise and a finally: this runs per request.

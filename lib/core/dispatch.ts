@@ -2,7 +2,7 @@ import { createDateDecorator } from '../events/dates';
 import type { InnopaasEvent, UnknownEvent } from '../events';
 import { getValidators, validateEvent, type Validators } from '../stages/validate';
 import { isThenable } from './async';
-import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from './errors';
+import { describeThrown, InnopaasWebhookError } from './errors';
 
 export type AnyEvent = InnopaasEvent | UnknownEvent;
 
@@ -129,8 +129,19 @@ export class Dispatcher {
   }
 }
 
+function isOwnTimeout(error: unknown): error is InnopaasWebhookError {
+  try {
+    return error instanceof InnopaasWebhookError && error.code === 'handler_timeout';
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws: not ours.
+    return false;
+  }
+}
+
 function handlerFailure(error: unknown, event: AnyEvent, redact = (text: string) => text): InnopaasWebhookError {
-  if (isInnopaasWebhookError(error) && error.code === 'handler_timeout') return error;
+  // The deadline's own error, rethrown by a handler that gave up on its signal, keeps its code. Only
+  // an instance passes: a look-alike thrown by a handler would choose its own status, 200 included.
+  if (isOwnTimeout(error)) return error;
   // The cause's message is in ours, so that `console.error(err.message)` says what went wrong; a 5xx
   // answer never shows it to the sender.
   return new InnopaasWebhookError('handler_failed', {

@@ -1,9 +1,11 @@
+import createDebug from 'debug';
 import type { Credentials } from '../stages/credentials';
+import { dropResult } from './async';
 import { describeThrown, type InnopaasWebhookError } from './errors';
 import type { DeliveryAnswer, DeliveryObservation, DeliveryObserver } from './observer';
 import { fail, show } from './option-checks';
 
-type LogMethod = (fields: Record<string, unknown>, message: string) => void;
+type LogMethod = (fields: Record<string, unknown>, message: string) => unknown;
 
 /** What the `logger` option needs: pino's levels and `child` (bunyan and pino-compatible loggers have them). */
 export interface LoggerLike {
@@ -15,6 +17,7 @@ export interface LoggerLike {
 }
 
 const METHODS = ['debug', 'info', 'warn', 'error', 'child'] as const;
+const log = createDebug('innopaas-webhook');
 
 /**
  * The `logger` option as an observer: a debug line when an event is validated, an error line when its
@@ -67,40 +70,46 @@ class LoggedDelivery implements DeliveryObservation {
     this.logger = logger;
   }
 
+  /** One line; a logger whose methods return promises must not leave a rejection unhandled. */
+  private write(level: 'debug' | 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void {
+    dropResult(this.logger[level](fields, message), (error) => {
+      log('logger.%s() rejected: %s', level, describeThrown(error));
+    });
+  }
+
   event(event: { id: string; type: unknown }, _type: string, lagMs: number | undefined): void {
     this.logger = this.logger.child({ eventId: event.id, eventType: String(event.type) });
-    this.logger.debug({ lagMs }, 'event received');
+    this.write('debug', { lagMs }, 'event received');
   }
 
   handled(failure: InnopaasWebhookError | undefined, durationMs: number | undefined): void {
     if (durationMs === undefined) {
-      this.logger.debug({}, 'no handler for this type');
+      this.write('debug', {}, 'no handler for this type');
       return;
     }
     if (!failure) {
-      this.logger.debug({ durationMs }, 'handler succeeded');
+      this.write('debug', { durationMs }, 'handler succeeded');
       return;
     }
     this.handlerFailed = true;
-    this.logger.error({ durationMs, err: this.describeError(failure) }, 'handler failed');
+    this.write('error', { durationMs, err: this.describeError(failure) }, 'handler failed');
   }
 
   answered({ status, code, error }: DeliveryAnswer): void {
     if (this.job) {
       // A job has no answer: it completed, or failed (and may be tried again), or went back to the queue.
-      if (status < 400) this.logger.info({ code: 'completed' }, 'job completed');
-      else if (code === 'shutting_down') this.logger.info({ code }, 'job put back');
-      else if (this.handlerFailed) this.logger.warn({ code }, 'job failed');
-      else this.logger.error({ code, ...(error ? { err: this.describeError(error) } : {}) }, 'job failed');
+      if (status < 400) this.write('info', { code: 'completed' }, 'job completed');
+      else if (code === 'shutting_down') this.write('info', { code }, 'job put back');
+      else if (this.handlerFailed) this.write('warn', { code }, 'job failed');
+      else this.write('error', { code, ...(error ? { err: this.describeError(error) } : {}) }, 'job failed');
       return;
     }
     const fields: Record<string, unknown> = { status, code };
     if (status >= 500 && !this.handlerFailed) {
       if (error) fields.err = this.describeError(error);
-      this.logger.error(fields, 'answered');
+      this.write('error', fields, 'answered');
       return;
     }
-    if (status >= 400) this.logger.warn(fields, 'answered');
-    else this.logger.info(fields, 'answered');
+    this.write(status >= 400 ? 'warn' : 'info', fields, 'answered');
   }
 }

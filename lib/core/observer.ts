@@ -5,6 +5,7 @@ import { parseInnopaasTime } from '../events/time';
 import type { BodyCallback } from '../stages/body';
 import type { DedupeClaim } from '../delivery/deduper';
 import type { EnqueueResult, EventQueue } from '../delivery/queue';
+import { dropResult, isThenable } from './async';
 import type { AnyEvent, AnyHandler, Dispatcher, HandlerOutcome, HandlerRun } from './dispatch';
 import { describeThrown, type InnopaasWebhookError, type ProblemCode } from './errors';
 import { fail, show } from './option-checks';
@@ -57,6 +58,8 @@ export interface DeliveryAnswer {
  * the request (a throw is caught and logged with `debug`).
  */
 export interface DeliveryObservation {
+  // Each member may throw or return a promise that rejects: the request goes on, and the failure is a
+  // `DEBUG` line. Nothing an observer returns is awaited.
   /**
    * The event passed validation. `type` is its catalogue type (aliases resolved), `'unknown'` for any
    * other; `lagMs` is the arrival time minus `eventTime`, undefined when `eventTime` is unreadable.
@@ -68,7 +71,7 @@ export interface DeliveryObservation {
    * With a queue: writes what must travel with the job to the worker (the trace context) into `meta`,
    * which the queue stores beside the event and the worker hands to `begin()`.
    */
-  carry?(meta: Record<string, unknown>): void;
+  carry?(meta: Record<string, unknown>): unknown;
   /**
    * Runs the handler (or, with a queue, the `enqueue`) and returns what `work()` returns, so that an
    * observer may run it inside a context of its own (a tracing span). Must call `work` exactly once.
@@ -151,10 +154,13 @@ function guard<K extends 'event' | 'dedupe' | 'handled' | 'answered'>(
   name: K,
   ...args: Parameters<NonNullable<DeliveryObservation[K]>>
 ): void {
-  const member = observation[name] as ((...all: unknown[]) => unknown) | undefined;
-  if (typeof member !== 'function') return;
   try {
-    member.apply(observation, args);
+    // Read inside the try too: a getter can throw as well as a method.
+    const member = observation[name] as ((...all: unknown[]) => unknown) | undefined;
+    if (typeof member !== 'function') return;
+    dropResult(member.apply(observation, args), (error) => {
+      log('observer %s() rejected: %s', name, describeThrown(error));
+    });
   } catch (error) {
     log('observer %s() threw: %s', name, describeThrown(error));
   }
@@ -183,8 +189,14 @@ export class Observers {
     const observations: DeliveryObservation[] = [];
     for (const observer of this.observers) {
       try {
-        const observation = observer.begin(start);
-        if (observation) observations.push(observation);
+        const observation: unknown = observer.begin(start);
+        if (isThenable(observation)) {
+          // An observation must be there before the request goes on: a promise of one is not used.
+          dropResult(observation, (error) => {
+            log('observer begin() rejected: %s', describeThrown(error));
+          });
+          log('observer begin() returned a promise: it must return its observation synchronously');
+        } else if (typeof observation === 'object' && observation !== null) observations.push(observation);
       } catch (error) {
         log('observer begin() threw: %s', describeThrown(error));
       }
@@ -233,9 +245,11 @@ export class Observers {
   carry(request: object): Record<string, unknown> {
     const meta: Record<string, unknown> = {};
     for (const observation of (request as ObservedRequest<unknown>).observations) {
-      if (typeof observation.carry !== 'function') continue;
       try {
-        observation.carry(meta);
+        if (typeof observation.carry !== 'function') continue;
+        dropResult(observation.carry(meta), (error) => {
+          log('observer carry() rejected: %s', describeThrown(error));
+        });
       } catch (error) {
         log('observer carry() threw: %s', describeThrown(error));
       }
@@ -268,7 +282,16 @@ export class Observers {
   run<T>(request: object, work: () => T): T {
     let run = work;
     for (const observation of (request as ObservedRequest<unknown>).observations) {
-      if (typeof observation.run === 'function') run = withContext(observation, run);
+      let member: unknown;
+      try {
+        // Called with the observation as `this`, in withContext.
+        // eslint-disable-next-line @typescript-eslint/unbound-method
+        member = observation.run;
+      } catch (error) {
+        log('observer run threw: %s', describeThrown(error));
+        continue;
+      }
+      if (typeof member === 'function') run = withContext(observation, member as NonNullable<DeliveryObservation['run']>, run);
     }
     return run();
   }
@@ -298,7 +321,11 @@ const JOB: ReceiverRequest<undefined> = {
  * `work` run by one observer's `run`: whatever the observer does, `work` runs exactly once and its own
  * result or throw is what the receiver gets.
  */
-function withContext<T>(observation: DeliveryObservation, work: () => T): () => T {
+function withContext<T>(
+  observation: DeliveryObservation,
+  runIn: NonNullable<DeliveryObservation['run']>,
+  work: () => T,
+): () => T {
   return () => {
     let called = false;
     let result = undefined as T;
@@ -318,7 +345,13 @@ function withContext<T>(observation: DeliveryObservation, work: () => T): () => 
       return result;
     };
     try {
-      (observation.run as NonNullable<DeliveryObservation['run']>)(inner);
+      const returned: unknown = runIn.call(observation, inner);
+      // What `work` returned is the receiver's to handle; anything else the observer made, ours.
+      if (returned !== result) {
+        dropResult(returned, (error) => {
+          log('observer run() rejected: %s', describeThrown(error));
+        });
+      }
     } catch (error) {
       if (!called || !threw) log('observer run() threw: %s', describeThrown(error));
     }

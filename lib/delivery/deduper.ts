@@ -58,6 +58,15 @@ export class Deduper<Req> {
     private readonly report: Report<Req>,
   ) {}
 
+  /** Whether the store can renew a claim; a store whose `extend` getter throws cannot. */
+  private extendable(): boolean {
+    try {
+      return typeof this.options.store.extend === 'function';
+    } catch {
+      return false;
+    }
+  }
+
   /** Synchronous when the store is (the memory store): no promise on the request path. */
   claim(event: AnyEvent, req: Req): DedupeClaim | Promise<DedupeClaim> {
     const { key: keyOf, store, claimTtlMs } = this.options;
@@ -110,7 +119,7 @@ export class Deduper<Req> {
    */
   keepAlive(key: string | undefined, token: string | undefined, req: Req, event: AnyEvent): NodeJS.Timeout | undefined {
     const { store, claimTtlMs } = this.options;
-    if (key === undefined || token === undefined || typeof store.extend !== 'function') return undefined;
+    if (key === undefined || token === undefined || !this.extendable()) return undefined;
     const timer = setInterval(() => {
       let pending: unknown;
       let thenable: boolean;

@@ -116,13 +116,14 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
         async collect() {
           await Promise.all(
             [...queues].map(async ([name, queue]) => {
-              let counts: Record<string, number>;
+              let counts: Record<string, number> | null;
               try {
                 counts = await queue.getJobCounts();
               } catch {
                 // A scrape must not fail because Redis is slow: the last values stay.
                 return;
               }
+              if (typeof counts !== 'object' || counts === null) return;
               for (const [state, count] of Object.entries(counts))
                 if (typeof count === 'number') this.set({ queue: name, state }, count);
             }),
