@@ -4,14 +4,15 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
 }
 
 /**
- * For a result nobody awaits (an observer's, a logger's): when it is a promise, its rejection goes to
- * `onRejected` instead of crashing the process as an unhandled rejection.
+ * For a result nobody awaits (a hook's, an observer's, a logger's): when it is a promise, its rejection
+ * goes to `onRejected` instead of crashing the process as an unhandled rejection.
  */
 export function dropResult(result: unknown, onRejected: (error: unknown) => void): void {
   try {
-    if (isThenable(result)) result.then(undefined, onRejected);
+    // Promise.resolve adopts a foreign thenable too, and turns a `then` that throws into a rejection.
+    if (isThenable(result)) Promise.resolve(result).then(undefined, onRejected);
   } catch (error) {
-    // A `then` getter or method that throws.
+    // A `then` getter that throws.
     onRejected(error);
   }
 }

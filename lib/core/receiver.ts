@@ -4,7 +4,7 @@ import { type BodyCallback, type BodyInput, checkContentType, checkDeclaredLengt
 import { createCredentialCheck } from '../stages/credentials';
 import { type DedupeClaim, Deduper } from '../delivery/deduper';
 import type { EnqueueResult } from '../delivery/queue';
-import { isThenable, withTimeout } from './async';
+import { dropResult, isThenable, withTimeout } from './async';
 import { type AnyEvent, type AnyHandler, Dispatcher, type HandlerOutcome, HandlerRun } from './dispatch';
 import { describeThrown, escapeText, InnopaasWebhookError, isInnopaasWebhookError, type ValidationProblem } from './errors';
 import type { ResolvedConfig } from './options';
@@ -590,8 +590,7 @@ export class Receiver<Req> {
       );
     };
     try {
-      const result = call();
-      if (isThenable(result)) Promise.resolve(result).then(undefined, failed);
+      dropResult(call(), failed);
     } catch (error) {
       failed(error);
     }
@@ -605,8 +604,7 @@ export class Receiver<Req> {
       log('onError failed: %s', describeThrown(hookError));
     };
     try {
-      const result = (onError as (...args: unknown[]) => unknown)(error, event ? { req, event } : { req });
-      if (isThenable(result)) Promise.resolve(result).then(undefined, failed);
+      dropResult((onError as (...args: unknown[]) => unknown)(error, event ? { req, event } : { req }), failed);
     } catch (hookError) {
       failed(hookError);
     }

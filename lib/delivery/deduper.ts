@@ -2,7 +2,7 @@ import createDebug from 'debug';
 import { describeThrown, InnopaasWebhookError } from '../core/errors';
 import type { InnopaasEvent, UnknownEvent } from '../events';
 import type { ResolvedDedupe } from '../core/options';
-import { isThenable, withTimeout } from '../core/async';
+import { dropResult, isThenable, withTimeout } from '../core/async';
 import type { ClaimResult } from './types';
 
 const log = createDebug('innopaas-webhook');
@@ -105,8 +105,7 @@ export class Deduper<Req> {
     if (token === undefined) return;
     log('releasing a claim that landed after its timeout');
     try {
-      const pending = this.options.store.release(key, token);
-      if (isThenable(pending)) Promise.resolve(pending).then(undefined, () => undefined);
+      dropResult(this.options.store.release(key, token), () => undefined);
     } catch {
       // The claim then expires after claimTtlMs, as a crashed instance's would.
     }
