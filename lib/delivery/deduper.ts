@@ -53,17 +53,17 @@ type Report<Req> = (error: InnopaasWebhookError, req: Req, event: AnyEvent) => v
  * answered by the fail mode, and a synchronous store (the memory store) called without a promise.
  */
 export class Deduper<Req> {
+  /** Whether the store can renew a claim, read once; a store whose `extend` getter throws cannot. */
+  private readonly extendable: boolean;
+
   constructor(
     private readonly options: ResolvedDedupe,
     private readonly report: Report<Req>,
-  ) {}
-
-  /** Whether the store can renew a claim; a store whose `extend` getter throws cannot. */
-  private extendable(): boolean {
+  ) {
     try {
-      return typeof this.options.store.extend === 'function';
+      this.extendable = typeof options.store.extend === 'function';
     } catch {
-      return false;
+      this.extendable = false;
     }
   }
 
@@ -118,7 +118,7 @@ export class Deduper<Req> {
    */
   keepAlive(key: string | undefined, token: string | undefined, req: Req, event: AnyEvent): NodeJS.Timeout | undefined {
     const { store, claimTtlMs } = this.options;
-    if (key === undefined || token === undefined || !this.extendable()) return undefined;
+    if (key === undefined || token === undefined || !this.extendable) return undefined;
     const timer = setInterval(() => {
       let pending: unknown;
       let thenable: boolean;

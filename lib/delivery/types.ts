@@ -22,7 +22,8 @@ export interface DedupeStore {
    * Optional: renew the claim held with `token` for another `claimTtlMs` (and only that claim). The
    * middleware calls it every `claimTtlMs / 3` while a handler runs, so claims can be short: a
    * crashed instance's claim is gone within seconds, and a slow handler still keeps its own. Stores
-   * without it need a `claimTtlMs` longer than any handler runs.
+   * without it need a `claimTtlMs` longer than any handler runs. Looked up once, when the middleware is
+   * created.
    */
   extend?(key: string, token: string, claimTtlMs: number): void | Promise<void>;
 }
