@@ -70,6 +70,11 @@ describe('options are checked when the middleware is created', () => {
     [{ dedupe: { store: {} } }, /`dedupe.store` has no `claim\(\)` method/],
     [{ dedupe: { failMode: 'maybe' } }, /`dedupe.failMode`/],
     [{ onError: 'log' }, /`onError` must be a function/],
+    // Longer than a Node timer can wait: the timer would fire after 1 ms, failing every delivery.
+    [{ handlerTimeoutMs: 2 ** 31 }, /`handlerTimeoutMs` must be at most 2147483647 ms/],
+    [{ bodyTimeoutMs: 30 * 86_400_000 }, /`bodyTimeoutMs` must be at most 2147483647 ms/],
+    [{ dedupe: { timeoutMs: 2 ** 31 } }, /`dedupe.timeoutMs` must be at most 2147483647 ms/],
+    [{ dedupe: { claimTtlMs: 90 * 86_400_000 } }, /`dedupe.claimTtlMs` must be at most 2147483647 ms/],
   ])('%o is refused with a message naming the option', (bad, message) => {
     expect(create({ ...ok, ...bad })).toThrow(message);
   });

@@ -27,6 +27,49 @@ describe('MemoryStore', () => {
     expect(store.claim('evt-1', 1000)).toEqual({ status: 'completed' });
   });
 
+  it('never forgets a live claim to make room: its handler is running, and a redelivery would run again', () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    const slow = claimed(store.claim('slow', 60_000));
+    for (const key of ['e1', 'e2', 'e3']) store.complete(key, claimed(store.claim(key, 60_000)), 60_000);
+    expect(store.claim('slow', 60_000)).toEqual({ status: 'in-progress' });
+    // The oldest completed entry made room instead.
+    expect(store.claim('e1', 60_000).status).toBe('claimed');
+    store.complete('slow', slow, 60_000);
+    expect(store.claim('slow', 60_000)).toEqual({ status: 'completed' });
+  });
+
+  it('forgets an expired claim before a live one', async () => {
+    const store = new MemoryStore({ maxEntries: 2 });
+    // The live claim is the older entry: least recently used alone would forget it.
+    const live = claimed(store.claim('live', 60_000));
+    claimed(store.claim('stale', 20));
+    await sleep(40);
+    claimed(store.claim('new', 60_000));
+    expect(store.size).toBe(2);
+    expect(store.claim('live', 60_000)).toEqual({ status: 'in-progress' });
+    store.release('live', live);
+  });
+
+  it('holds more than maxEntries when every entry is a live claim', () => {
+    const store = new MemoryStore({ maxEntries: 2 });
+    for (const key of ['a', 'b', 'c']) claimed(store.claim(key, 60_000));
+    expect(store.size).toBe(3);
+    for (const key of ['a', 'b', 'c']) expect(store.claim(key, 60_000)).toEqual({ status: 'in-progress' });
+  });
+
+  it('extends a claim held with its token, and answers false for one it no longer holds', async () => {
+    const store = new MemoryStore();
+    const token = claimed(store.claim('evt-1', 60));
+    await sleep(40);
+    expect(store.extend('evt-1', token, 60)).toBe(true);
+    await sleep(40);
+    // Alive only because it was extended.
+    expect(store.claim('evt-1', 60)).toEqual({ status: 'in-progress' });
+    expect(store.extend('evt-1', 'not-the-token', 60)).toBe(false);
+    await sleep(80);
+    expect(store.extend('evt-1', token, 60)).toBe(false);
+  });
+
   it('gives every claim its own token', () => {
     const store = new MemoryStore();
     const tokens = new Set(Array.from({ length: 1000 }, (_, i) => claimed(store.claim(`evt-${i}`, 1000))));
@@ -63,11 +106,22 @@ describe('MemoryStore', () => {
     expect(store.claim('evt-1', 1000)).toEqual({ status: 'completed' });
   });
 
-  it('does not complete a claim that expired, even when nobody took it over', async () => {
+  it('completes a claim that expired while its handler ran when nobody took it over: the redelivery is a duplicate', async () => {
     const store = new MemoryStore();
     const token = claimed(store.claim('evt-1', 50));
     await sleep(120);
     store.complete('evt-1', token, 1000);
+    expect(store.claim('evt-1', 1000)).toEqual({ status: 'completed' });
+  });
+
+  it('leaves alone a claim another caller took after the first expired', async () => {
+    const store = new MemoryStore();
+    const first = claimed(store.claim('evt-1', 50));
+    await sleep(120);
+    const second = claimed(store.claim('evt-1', 1000));
+    store.complete('evt-1', first, 1000);
+    expect(store.claim('evt-1', 1000)).toEqual({ status: 'in-progress' });
+    store.release('evt-1', second);
     expect(store.claim('evt-1', 1000).status).toBe('claimed');
   });
 

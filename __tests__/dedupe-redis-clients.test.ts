@@ -100,6 +100,10 @@ describe('RedisStore with stand-in clients', () => {
     [{ client: { get: () => null } }, /`client` must be .*got an object with keys \[get\]/],
     [{ client: nodeRedisLike(), prefix: 42 }, /`prefix` must be a string, got 42/],
     [{ client: nodeRedisLike(), operationTimeoutMs: 0 }, /`operationTimeoutMs` must be a positive number .*got 0/],
+    [
+      { client: nodeRedisLike(), operationTimeoutMs: 2 ** 31 },
+      /`operationTimeoutMs` must be .* up to 2147483647, got 2147483648/,
+    ],
   ])('rejects the options %p with a message naming the option', (options, message) => {
     expect(() => new RedisStore(options as unknown as ConstructorParameters<typeof RedisStore>[0])).toThrow(message);
   });

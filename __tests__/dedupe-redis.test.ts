@@ -160,6 +160,28 @@ describeWithRedis('RedisStore against a real Redis', () => {
       expect(await store.claim(key, 5000)).toEqual({ status: 'completed' });
     });
 
+    it('extends only the claim it holds: true while held, false once it expired or another took it', async () => {
+      const key = randomUUID();
+      const token = claimed(await store.claim(key, 80));
+      await sleep(50);
+      expect(await store.extend(key, token, 80)).toBe(true);
+      await sleep(50);
+      expect(await other.claim(key, 5000)).toEqual({ status: 'in-progress' }); // alive only by the extension
+      expect(await other.extend(key, 'not-the-token', 5000)).toBe(false);
+      await sleep(120);
+      expect(await store.extend(key, token, 5000)).toBe(false);
+      claimed(await other.claim(key, 5000));
+      expect(await store.extend(key, token, 5000)).toBe(false);
+    });
+
+    it('completes a claim that expired while its handler ran when nobody took it since: the redelivery is a duplicate', async () => {
+      const key = randomUUID();
+      const token = claimed(await store.claim(key, 50));
+      await sleep(120);
+      await store.complete(key, token, 5000);
+      expect(await other.claim(key, 5000)).toEqual({ status: 'completed' });
+    });
+
     it('forgets a completed key after the completion TTL', async () => {
       const key = randomUUID();
       await store.complete(key, claimed(await store.claim(key, 5000)), 80);
@@ -207,6 +229,18 @@ describeWithRedis('RedisStore against a real Redis', () => {
       expect(await nodeStore.claim(key, 5000)).toEqual({ status: 'completed' });
     } finally {
       await Promise.all([io!.close(), node!.close()]);
+    }
+  });
+
+  it('refuses to work through a node-redis legacy() client, whose commands answer nothing, instead of reading "in progress"', async () => {
+    const client = createClient({ url: servers.standalone!.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const store = new RedisStore({ client: client.legacy() as never });
+      await expect(store.claim(randomUUID(), 5000)).rejects.toThrow(/no reply to SET \(a legacy-mode client\?\)/);
+    } finally {
+      client.destroy();
     }
   });
 

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -153,6 +155,81 @@ describeWithRedis('claims fit the sender retries (real Redis)', () => {
       expect(handled).toEqual([event.id]);
     },
   );
+  test.each(expressVersions)(
+    '%s: a claim lost while its handler runs (taken by another instance) fires the signal and reaches onError',
+    async (_name, express) => {
+      const store = new RedisStore({ client });
+      const errors: InnopaasWebhookError[] = [];
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      let reason: unknown;
+      const { app } = createApp(express, {
+        onError: (error) => void errors.push(error),
+        dedupe: { store, claimTtlMs: 300 },
+        on: {
+          whatsapp_mo_message_received: async (_event, _req, { signal }) => {
+            started();
+            await new Promise((resolve) => signal.addEventListener('abort', resolve));
+            reason = signal.reason;
+            throw signal.reason;
+          },
+        },
+      });
+      const event = textEvent('lost');
+      const key = `innopaas-webhook:${event.id as string}`;
+      // then() sends it now: supertest starts a request only once it is awaited.
+      const first = request(app)
+        .post('/webhook')
+        .set(credentials)
+        .send(event)
+        .then((res) => res);
+      await running;
+      // Another instance's claim, as after this one's expired during a stall.
+      await client.set(key, 'someone-else.1', 'PX', 5_000);
+      const answer = await first;
+      expect((reason as InnopaasWebhookError).code).toBe('dedupe_unavailable');
+      expect(errors.map((error) => error.message).join('\n')).toMatch(/claim on this event was lost/);
+      expect(answer.status).toBe(500);
+      // The other instance's claim is left as it was.
+      expect(await client.get(key)).toBe('someone-else.1');
+    },
+  );
+
+  test.each(expressVersions)(
+    '%s: close() waits for a claim on its way to Redis; the handler never starts, the claim is released, the answer is 503',
+    async (_name, express) => {
+      const store = new RedisStore({ client });
+      let handled = 0;
+      const { app, webhook } = createApp(express, {
+        dedupe: { store },
+        on: { whatsapp_mo_message_received: () => void (handled += 1) },
+      });
+      const event = textEvent('closing');
+      const stalling = await connect(server.url);
+      const stall = stalling.call('DEBUG', 'SLEEP', '0.4');
+      await sleep(50);
+      // then() sends it now: supertest starts a request only once it is awaited.
+      const first = request(app)
+        .post('/webhook')
+        .set(credentials)
+        .send(event)
+        .then((res) => res);
+      for (let i = 0; i < 100 && webhook.inFlight === 0; i++) await sleep(5);
+      expect(webhook.inFlight).toBe(1);
+      let closed = false;
+      const closing = webhook.close().then(() => (closed = true));
+      await sleep(100);
+      expect(closed).toBe(false);
+      await closing;
+      await stall;
+      stalling.disconnect();
+      const answer = await first;
+      expect(answer.status).toBe(503);
+      expect(answer.body.code).toBe('shutting_down');
+      expect(handled).toBe(0);
+      expect(await client.exists(`innopaas-webhook:${event.id as string}`)).toBe(0);
+    },
+  );
 });
 
 describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name, express) => {
@@ -214,6 +291,66 @@ describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name,
     expect((await request(app).post('/webhook').set(credentials).send(textEvent())).status).toBe(503);
     await sleep(150);
     expect(late?.aborted).toBe(true);
+  });
+
+  test('a short claim in the memory store is renewed while its handler runs: a redelivery gets 409, not a second run', async () => {
+    let runs = 0;
+    const { app } = createApp(express, {
+      dedupe: { claimTtlMs: 300 },
+      on: {
+        whatsapp_mo_message_received: async () => {
+          runs += 1;
+          await sleep(900);
+        },
+      },
+    });
+    const event = textEvent();
+    // then() sends it now: supertest starts a request only once it is awaited.
+    const first = request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send(event)
+      .then((res) => res);
+    await sleep(600); // two claim TTLs
+    const during = await request(app).post('/webhook').set(credentials).send(event);
+    expect(during.status).toBe(409);
+    expect((await first).status).toBe(200);
+    expect(runs).toBe(1);
+  });
+
+  test('close() while a body is on its way: the delivery gets 503 shutting_down and its handler never starts', async () => {
+    let handled = 0;
+    const { app, webhook } = createApp(express, { on: { whatsapp_mo_message_received: () => void (handled += 1) } });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const body = Buffer.from(JSON.stringify(textEvent()));
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/webhook',
+          headers: { ...credentials, 'Content-Type': 'application/json', 'Content-Length': body.length },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.subarray(0, 20));
+      setTimeout(() => {
+        void webhook.close().then(() => req.end(body.subarray(20)));
+      }, 100);
+    });
+    const { status, body: text } = await answer;
+    server.close();
+    expect(status).toBe(503);
+    expect(JSON.parse(text).code).toBe('shutting_down');
+    expect(handled).toBe(0);
   });
 
   test('close(): running handlers are aborted and awaited, new deliveries get 503 shutting_down, claims are released', async () => {

@@ -35,7 +35,7 @@ export interface InnopaasFetchHandler {
   drain(): Promise<void>;
   /** New deliveries get 503 `shutting_down`; running handlers' `context.signal` fires; resolves once they settled. */
   close(): Promise<void>;
-  /** How many handlers (or queue hand-offs) are running right now. */
+  /** How many deliveries are running right now: handlers, queue hand-offs, claims on their way to the store. */
   readonly inFlight: number;
 }
 

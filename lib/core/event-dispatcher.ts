@@ -3,7 +3,7 @@ import { checkTimeZone } from '../events/time';
 import { decodeBody } from '../stages/body';
 import { type AnyEvent, Dispatcher, type HandlerContext, HandlerRun } from './dispatch';
 import { InnopaasWebhookError } from './errors';
-import { fail, optionalFunction, positiveMs, rejectUnknownKeys, show } from './option-checks';
+import { fail, optionalFunction, rejectUnknownKeys, show, timerMs } from './option-checks';
 import type { ObservedJob, Observers } from './observer';
 import { resolveHandlers } from './options';
 
@@ -69,7 +69,7 @@ export function buildEventDispatch<C = object>(
     handlers: resolveHandlers(options.on),
     onUnknownEvent: options.onUnknownEvent,
     timeZone,
-    handlerTimeoutMs: positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000) as number,
+    handlerTimeoutMs: timerMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000),
   });
 
   return async function dispatchEvent(payload, context, job) {

@@ -75,6 +75,21 @@ export function positiveMs(name: string, value: unknown, fallback: number | unde
   return value;
 }
 
+/** The longest delay a Node timer keeps: a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration that runs on a timer: positive, and no longer than a Node timer can wait (about 24.8 days). */
+export function timerMs(name: string, value: unknown, fallback: number): number {
+  const ms = positiveMs(name, value, fallback) as number;
+  if (ms > MAX_TIMER_MS)
+    fail(
+      name,
+      `must be at most ${MAX_TIMER_MS} ms, about 24.8 days (got ${show(value)})`,
+      'Node cannot wait longer on a timer: a longer delay would fire at once.',
+    );
+  return ms;
+}
+
 export function optionalFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function')
     fail(name, `must be a function (got ${show(value)})`, 'Pass a function or leave it out.');

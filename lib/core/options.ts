@@ -14,6 +14,7 @@ import {
   rejectUnknownKeys,
   show,
   sizeInBytes,
+  timerMs,
 } from './option-checks';
 import { checkTimeZone } from '../events/time';
 import { reportToStderr } from './report';
@@ -56,6 +57,8 @@ export interface ResolvedDedupe {
   key: (event: WebhookEvent) => string;
   failOpen: boolean;
   timeoutMs: number;
+  /** Whether a running handler's claim needs renewing (DedupeStore.extend) to outlive its deadline. */
+  renewClaims: boolean;
 }
 
 // `satisfies` keeps this list in step with the options type: a new option fails to compile until listed.
@@ -219,13 +222,14 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedup
   const given = (dedupe ?? {}) as NonNullable<Exclude<InnopaasWebhookOptions['dedupe'], false>>;
   rejectUnknownKeys('dedupe.', given, DEDUPE_KEYS);
   const ttlMs = positiveMs('dedupe.ttlMs', given.ttlMs, DAY_MS) as number;
-  const claimTtlMs = positiveMs(
+  const claimTtlMs = timerMs(
     'dedupe.claimTtlMs',
     given.claimTtlMs,
     // Short, so that a crashed instance's claim is gone before the sender's next try; a running
     // handler keeps its own alive (DedupeStore.extend).
     Math.max(15_000, handlerTimeoutMs + 5_000),
-  ) as number;
+  );
+  const timeoutMs = timerMs('dedupe.timeoutMs', given.timeoutMs, 2000);
   const maxEntries = given.maxEntries ?? 100_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1)
     fail('dedupe.maxEntries', `must be a positive integer (got ${show(maxEntries)})`, 'Defaults to 100000.');
@@ -250,7 +254,10 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedup
     claimTtlMs,
     key: given.key ?? defaultDedupeKey,
     failOpen: oneOf('dedupe.failMode', given.failMode, ['closed', 'open'], 'closed') === 'open',
-    timeoutMs: positiveMs('dedupe.timeoutMs', given.timeoutMs, 2000) as number,
+    timeoutMs,
+    // A heartbeat only where a claim could expire before its handler's deadline (a short claimTtlMs or
+    // ttlMs): with the defaults the handler is stopped and its claim released first, with no timer.
+    renewClaims: Math.min(claimTtlMs, ttlMs) <= handlerTimeoutMs + timeoutMs,
   };
 }
 
@@ -324,7 +331,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
       'A later route cannot answer once the middleware has answered; pick one.',
     );
   // Bounded by default: a handler that never settles would keep its request and its claim forever.
-  const handlerTimeoutMs = positiveMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000) as number;
+  const handlerTimeoutMs = timerMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000);
   const queue = resolveQueue(options);
 
   return {
@@ -338,14 +345,14 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     methods: new Set(upper),
     allowHeader: upper.join(', '),
     limit,
-    bodyTimeoutMs: positiveMs('bodyTimeoutMs', options.bodyTimeoutMs, 10_000) as number,
+    bodyTimeoutMs: timerMs('bodyTimeoutMs', options.bodyTimeoutMs, 10_000),
     acknowledgeInvalid: oneOf('invalidEvents', options.invalidEvents, ['reject', 'acknowledge'], 'reject') === 'acknowledge',
     forwardErrors: oneOf('forwardErrors', options.forwardErrors, ['none', 'handler', 'all'], 'none'),
     passThrough: options.passThrough === true,
     ackImmediately,
     handlerTimeoutMs,
     queue,
-    queueTimeoutMs: positiveMs('queueTimeoutMs', options.queueTimeoutMs, 2_000) as number,
+    queueTimeoutMs: timerMs('queueTimeoutMs', options.queueTimeoutMs, 2_000),
     // With a queue the web tier claims nothing: the queue collapses duplicates by event id.
     dedupe: queue ? null : resolveDedupe(options.dedupe, handlerTimeoutMs),
     timeZone,

@@ -59,6 +59,10 @@ class Delivery<Req> {
   }
 }
 
+/** A fresh error per answer: `onError` and observers may keep what they are given. */
+const shuttingDown = (): InnopaasWebhookError =>
+  new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down; retry later.' });
+
 function isEmptyObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   for (const _ in value) return false;
@@ -99,7 +103,7 @@ export class Receiver<Req> {
       : null;
   }
 
-  /** Handlers (or hand-offs) still running. */
+  /** Deliveries still running: handlers, queue hand-offs, and claims on their way to the store. */
   get inFlight(): number {
     return this.running.size;
   }
@@ -118,7 +122,7 @@ export class Receiver<Req> {
    */
   async close(): Promise<void> {
     this.closing = true;
-    const reason = new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down.' });
+    const reason = shuttingDown();
     for (const delivery of this.running) delivery.run.abort(reason);
     await this.drain();
   }
@@ -200,7 +204,7 @@ export class Receiver<Req> {
       );
     }
     if (this.closing) {
-      return this.reject(new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down; retry later.' }));
+      return this.reject(shuttingDown());
     }
     return undefined;
   }
@@ -265,6 +269,11 @@ export class Receiver<Req> {
       log('event %s id=%s%s', describeThrown(event.type), describeThrown(event.id), delivery.known ? '' : ' (unknown type)');
     request.attachEvent(event);
     if (this.config.observers) this.config.observers.validated(request, event);
+    // close() began while the body was on its way: nothing starts now (the sender retries elsewhere).
+    if (this.closing) {
+      request.respond(this.reject(shuttingDown()));
+      return;
+    }
 
     if (this.config.queue) {
       this.enqueue(delivery);
@@ -276,11 +285,16 @@ export class Receiver<Req> {
     }
     const claim = this.deduper.claim(event, request.req);
     if (isThenable(claim)) {
+      // A claim on its way keeps drain() and close() waiting: its handler may be about to start.
+      this.running.add(delivery);
       claim.then(
         (result) => {
+          this.running.delete(delivery);
           this.afterClaim(result, delivery);
+          this.notifyIdle();
         },
         (bug: unknown) => {
+          this.untrack(delivery);
           request.respond(this.internalError(bug, request.req));
         },
       );
@@ -365,7 +379,8 @@ export class Receiver<Req> {
       case 'claimed':
         delivery.key = claim.key;
         delivery.token = claim.token;
-        this.runHandler(delivery);
+        if (this.closing) this.refuseClaimed(delivery);
+        else this.runHandler(delivery);
         return;
       case 'completed':
         if (log.enabled) log('200 duplicate id=%s: already handled', describeThrown(event.id));
@@ -382,6 +397,17 @@ export class Receiver<Req> {
         request.respond(this.reject(claim.error));
         return;
     }
+  }
+
+  /** close() began while the claim was on its way: the claim is released and the sender retries. */
+  private refuseClaimed(delivery: Delivery<Req>): void {
+    const { key, token, request, event } = delivery;
+    const answer = (): void => {
+      request.respond(this.reject(shuttingDown()));
+    };
+    const pending = this.deduper?.release(key as string, token as string, delivery.req, event);
+    if (isThenable(pending)) this.track(delivery, pending.then(answer));
+    else answer();
   }
 
   /**
@@ -409,11 +435,11 @@ export class Receiver<Req> {
       if (settled) this.track(delivery, settled);
       return;
     }
-    const heartbeat = this.deduper?.keepAlive(delivery.key, delivery.token, delivery.req, event);
+    const stopHeartbeat = this.deduper?.keepAlive(delivery.key, delivery.token, delivery.req, event, delivery.run);
     this.running.add(delivery);
     // One callback settles the claim, answers and ends the tracking: no promise chain per request.
     const done = outcome.then((failure) => {
-      if (heartbeat) clearInterval(heartbeat);
+      if (stopHeartbeat) stopHeartbeat();
       return this.finish(delivery, failure);
     });
     if (this.config.ackImmediately) delivery.request.waitUntil?.(done);
@@ -498,6 +524,11 @@ export class Receiver<Req> {
 
   private untrack(delivery: Delivery<Req>): void {
     this.running.delete(delivery);
+    this.notifyIdle();
+  }
+
+  /** Resolves the `drain()` calls waiting, once nothing runs. */
+  private notifyIdle(): void {
     if (this.running.size > 0 || this.idle.length === 0) return;
     const waiting = this.idle;
     this.idle = [];

@@ -45,6 +45,11 @@ function keyProblem(key: unknown): string | undefined {
 const IN_PROGRESS: DedupeClaim = Object.freeze({ status: 'in-progress' });
 const COMPLETED: DedupeClaim = Object.freeze({ status: 'completed' });
 
+/** What a lost claim stops: the handler's run (its `signal`). */
+interface Abortable {
+  abort(reason: unknown): void;
+}
+
 /** Where a store failure goes (the middleware's `onError`), with the request it happened in. */
 type Report<Req> = (error: InnopaasWebhookError, req: Req, event: AnyEvent) => void;
 
@@ -53,18 +58,23 @@ type Report<Req> = (error: InnopaasWebhookError, req: Req, event: AnyEvent) => v
  * answered by the fail mode, and a synchronous store (the memory store) called without a promise.
  */
 export class Deduper<Req> {
-  /** Whether the store can renew a claim, read once; a store whose `extend` getter throws cannot. */
-  private readonly extendable: boolean;
+  /**
+   * Whether running handlers' claims are renewed: only when a claim could expire before its handler's
+   * deadline, and the store can renew one. `extend` is read once; a store whose getter throws cannot.
+   */
+  private readonly renews: boolean;
 
   constructor(
     private readonly options: ResolvedDedupe,
     private readonly report: Report<Req>,
   ) {
+    let extendable = false;
     try {
-      this.extendable = typeof options.store.extend === 'function';
+      extendable = typeof options.store.extend === 'function';
     } catch {
-      this.extendable = false;
+      // No heartbeat: the claim lives claimTtlMs.
     }
+    this.renews = options.renewClaims && extendable;
   }
 
   /** Synchronous when the store is (the memory store): no promise on the request path. */
@@ -113,12 +123,33 @@ export class Deduper<Req> {
 
   /**
    * Renews a claim while its handler runs, so that a claim can be short (a crashed instance's is gone
-   * within seconds) and still cover a slow handler. Only for stores that can extend a claim: the
-   * memory store's claims die with their process anyway.
+   * within seconds) and still cover a slow handler. A store that answers `false` has lost the claim (it
+   * expired during a stall, or another instance took it): the handler's `run` is aborted, since a
+   * redelivery may be handling the same event. Returns what stops the heartbeat, if one was started.
    */
-  keepAlive(key: string | undefined, token: string | undefined, req: Req, event: AnyEvent): NodeJS.Timeout | undefined {
+  keepAlive(
+    key: string | undefined,
+    token: string | undefined,
+    req: Req,
+    event: AnyEvent,
+    run: Abortable,
+  ): (() => void) | undefined {
     const { store, claimTtlMs } = this.options;
-    if (key === undefined || token === undefined || !this.extendable) return undefined;
+    if (key === undefined || token === undefined || !this.renews) return undefined;
+    let beating = true;
+    const renewed = (answer: unknown): void => {
+      // An answer that comes after the handler settled is about a claim already completed or released.
+      if (answer !== false || !beating) return;
+      stop();
+      const lost = new InnopaasWebhookError('dedupe_unavailable', {
+        detail:
+          'The claim on this event was lost while its handler ran (it expired, or another instance took it): ' +
+          'a redelivery may be handling the event too.',
+      });
+      log('claim lost: %s', describeThrown(event.id));
+      run.abort(lost);
+      this.report(lost, req, event);
+    };
     const timer = setInterval(() => {
       let pending: unknown;
       let thenable: boolean;
@@ -129,14 +160,20 @@ export class Deduper<Req> {
         this.settleFailed('extend', error, req, event);
         return;
       }
-      if (thenable) {
-        this.bounded(pending as PromiseLike<unknown>, 'extend').then(undefined, (error: unknown) => {
-          this.settleFailed('extend', error, req, event);
-        });
+      if (!thenable) {
+        renewed(pending);
+        return;
       }
+      this.bounded(pending as PromiseLike<unknown>, 'extend').then(renewed, (error: unknown) => {
+        this.settleFailed('extend', error, req, event);
+      });
     }, claimTtlMs / 3);
     timer.unref();
-    return timer;
+    const stop = (): void => {
+      beating = false;
+      clearInterval(timer);
+    };
+    return stop;
   }
 
   /** The store's answer, read once and checked: anything but the three documented shapes is a failure. */

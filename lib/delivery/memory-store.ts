@@ -4,7 +4,8 @@ import type { ClaimResult, DedupeStore } from './types';
 export interface MemoryStoreOptions {
   /**
    * How many event ids are remembered at most, claimed or completed. When full, the least recently
-   * used one is forgotten first, so a very late redelivery of it would run its handlers again.
+   * used one is forgotten first (never a claim whose handler is running), so a very late redelivery of
+   * it would run its handlers again.
    * Defaults to `100_000` (about 12 MB of heap when full, with 36-character ids).
    */
   maxEntries?: number | undefined;
@@ -90,20 +91,31 @@ export class MemoryStore implements DedupeStore {
       entries.delete(key);
     }
     const token = (tokenPrefix ??= `${randomBytes(6).toString('base64url')}.`) + (++tokenCounter).toString(36);
-    this.#set(key, { token, expires: now + ttl });
+    this.#set(key, { token, expires: now + ttl }, now);
     return { status: 'claimed', token };
   }
 
   complete(key: string, token: string, ttlMs: number): void {
     const ttl = this.#ttl('ttlMs', ttlMs);
-    // A claim that expired, or was taken over after expiring, is no longer this caller's to complete.
     const now = Date.now();
+    const current = this.#entries.get(key);
+    // This caller's claim, even expired: the handler did finish, and dropping the claim would let the
+    // next redelivery run it again. A newer claim is another's to settle.
     // In place: the claim was written moments ago, so its slot is as recent as the completion.
-    if (this.#holds(key, token, now)) this.#entries.set(key, now + ttl);
+    if (typeof current === 'object' && current.token === token) this.#entries.set(key, now + ttl);
   }
 
   release(key: string, token: string): void {
     if (this.#holds(key, token, Date.now())) this.#entries.delete(key);
+  }
+
+  /** Renews the claim held with `token`; false when it is no longer held (it expired, or was taken over). */
+  extend(key: string, token: string, claimTtlMs: number): boolean {
+    const ttl = this.#ttl('claimTtlMs', claimTtlMs);
+    const now = Date.now();
+    if (!this.#holds(key, token, now)) return false;
+    this.#entries.set(key, { token, expires: now + ttl });
+    return true;
   }
 
   #holds(key: string, token: string, now: number): boolean {
@@ -111,18 +123,28 @@ export class MemoryStore implements DedupeStore {
     return typeof current === 'object' && current.token === token && current.expires > now;
   }
 
-  /** Adds an entry at the end, forgetting the least recently used one when the store is full. */
-  #set(key: string, entry: Entry): void {
+  /**
+   * Adds an entry at the end, forgetting the least recently used one when the store is full. A live
+   * claim is passed over: its handler is running, and forgetting it would let a redelivery run the
+   * event a second time. So a store whose every entry is a live claim holds more than `maxEntries`.
+   */
+  #set(key: string, entry: Entry, now: number): void {
     const entries = this.#entries;
     entries.set(key, entry);
     if (entries.size <= this.#maxEntries) return;
-    let oldest = this.#oldest?.next();
-    if (!oldest || oldest.done === true) {
-      // Walked to the end (or never started): again from the oldest.
-      this.#oldest = entries.keys();
-      oldest = this.#oldest.next();
+    for (let looked = 0; looked < entries.size; looked++) {
+      let oldest = this.#oldest?.next();
+      if (!oldest || oldest.done === true) {
+        // Walked to the end (or never started): again from the oldest.
+        this.#oldest = entries.keys();
+        oldest = this.#oldest.next();
+      }
+      if (oldest.done === true) return;
+      const held = entries.get(oldest.value);
+      if (typeof held === 'object' && held.expires > now) continue;
+      entries.delete(oldest.value);
+      return;
     }
-    if (oldest.done !== true) entries.delete(oldest.value);
   }
 
   #ttl(name: string, ttlMs: number): number {

@@ -70,8 +70,11 @@ const COMPLETED = 'completed';
 
 // Check-and-act must be one atomic step: between a GET and a SET or DEL from the client, the claim
 // could expire and be taken by another instance, whose claim this one would then complete or drop.
+// A claim that expired while its handler ran, and that nobody took since, is completed too: the handler
+// did finish, and leaving the key empty would let the next redelivery run it again.
 const COMPLETE_SCRIPT = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] or current == false then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return 1
 end
@@ -115,9 +118,13 @@ export class RedisStore implements DedupeStore {
     if (typeof prefix !== 'string') {
       throw new TypeError(`RedisStore: option \`prefix\` must be a string, got ${describe(prefix)}.`);
     }
-    if (operationTimeoutMs !== undefined && !(Number.isFinite(operationTimeoutMs) && operationTimeoutMs > 0)) {
+    // At most what a Node timer can wait: a longer timeout would fire after 1 ms.
+    if (
+      operationTimeoutMs !== undefined &&
+      !(Number.isFinite(operationTimeoutMs) && operationTimeoutMs > 0 && operationTimeoutMs < 2 ** 31)
+    ) {
       throw new TypeError(
-        `RedisStore: option \`operationTimeoutMs\` must be a positive number of milliseconds, got ` +
+        `RedisStore: option \`operationTimeoutMs\` must be a positive number of milliseconds up to 2147483647, got ` +
           `${describe(operationTimeoutMs)}. Leave it out to rely on the client's timeouts.`,
       );
     }
@@ -136,6 +143,9 @@ export class RedisStore implements DedupeStore {
         // A second try covers the key vanishing (expired or released) between the SET and the GET.
         for (let attempt = 1; ; attempt++) {
           const set = await this.#send(stored, ['SET', stored, token, 'NX', 'PX', px]);
+          // Redis answers OK or nil; nothing at all comes from a client that does not return replies
+          // (node-redis in legacy mode), which would otherwise read as "already claimed" for ever.
+          if (set === undefined) throw new TypeError('RedisStore: the client returned no reply to SET (a legacy-mode client?)');
           if (asString(set) === 'OK') return { status: 'claimed', token } as const;
           const current = asString(await this.#send(stored, ['GET', stored]));
           if (current === COMPLETED) return ALREADY_COMPLETED;
@@ -149,10 +159,12 @@ export class RedisStore implements DedupeStore {
     );
   }
 
-  extend(key: string, token: string, claimTtlMs: number): Promise<void> {
-    return this.#withTimeout('extend', () =>
-      this.#eval(EXTEND_SCRIPT, redisKey(this.#prefix + key), [token, toPx('claimTtlMs', claimTtlMs)]),
-    );
+  /** Renews the claim; false when the key no longer holds `token` (it expired, or another instance took it). */
+  extend(key: string, token: string, claimTtlMs: number): Promise<boolean> {
+    return this.#withTimeout('extend', async () => {
+      const renewed = await this.#eval(EXTEND_SCRIPT, redisKey(this.#prefix + key), [token, toPx('claimTtlMs', claimTtlMs)]);
+      return asString(renewed) === '1';
+    });
   }
 
   complete(key: string, token: string, ttlMs: number): Promise<void> {
@@ -162,16 +174,18 @@ export class RedisStore implements DedupeStore {
   }
 
   release(key: string, token: string): Promise<void> {
-    return this.#withTimeout('release', () => this.#eval(RELEASE_SCRIPT, redisKey(this.#prefix + key), [token]));
+    return this.#withTimeout('release', async () => {
+      await this.#eval(RELEASE_SCRIPT, redisKey(this.#prefix + key), [token]);
+    });
   }
 
   /** Runs a script by its SHA1, sending the source only when this server has not cached it yet. */
-  async #eval(lua: Script, key: RedisKey, args: string[]): Promise<void> {
+  async #eval(lua: Script, key: RedisKey, args: string[]): Promise<unknown> {
     try {
-      await this.#send(key, ['EVALSHA', lua.sha, '1', key, ...args]);
+      return await this.#send(key, ['EVALSHA', lua.sha, '1', key, ...args]);
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      await this.#send(key, ['EVAL', lua.source, '1', key, ...args]);
+      return this.#send(key, ['EVAL', lua.source, '1', key, ...args]);
     }
   }
 
