@@ -8,13 +8,7 @@ import { bullmqQueue, createWorker, eventIdOf, jobIdOf, type WorkerErrorContext 
 import { credentials, createApp, expressVersions, textEvent } from './helpers/app';
 import { useQueueOnRedis } from './helpers/bullmq-queue';
 import { describeWithRedis, startRedisServer, type RedisServer } from './helpers/redis-server';
-
-const until = async (check: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> => {
-  for (const deadline = Date.now() + ms; !(await check());) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+import { until } from './helpers/wait';
 
 describe('job ids', () => {
   it.each(['b5e984b3-21b2-42a9-b08b-000000000001', '123', '-5', '0', 'a:b', 'a:b:c', '50%', '%3A', '\u{1F600}:x', ''])(
@@ -261,6 +255,13 @@ describeWithRedis('innopaas-webhook/bullmq against a real Redis', () => {
     expect(() =>
       createWorker({ queueName: name, connection: connection(), on: { whatsapp_mo_message: () => {} } } as never),
     ).toThrow(/on.whatsapp_mo_message/);
+    // Longer than a Node timer can wait: BullMQ's lock renewal would fire at once.
+    expect(() => createWorker({ queueName: name, connection: connection(), lockDurationMs: 2 ** 31 })).toThrow(
+      /`lockDurationMs` must be at most 2147483647 ms/,
+    );
+    expect(() => createWorker({ queueName: name, connection: connection(), stalledIntervalMs: 2 ** 31 })).toThrow(
+      /`stalledIntervalMs` must be at most 2147483647 ms/,
+    );
     expect(() => bullmqQueue({} as never)).toThrow(/must be a BullMQ Queue/);
     expect(() => bullmqQueue(queue, { attempts: 0 })).toThrow(/option `attempts` must be a whole number/);
   });

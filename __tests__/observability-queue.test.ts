@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Queue } from 'bullmq';
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { bullmqQueue, createWorker } from '../lib/integrations/bullmq';
@@ -13,31 +11,13 @@ import { scrape } from './helpers/prometheus';
 import { childOf, useInMemoryTracing } from './helpers/tracing';
 import { useQueueOnRedis } from './helpers/bullmq-queue';
 import { describeWithRedis, type RedisServer } from './helpers/redis-server';
+import { lineSink } from './helpers/logs';
+import { until } from './helpers/wait';
 
 // The web tier and the worker through a real BullMQ queue on a real Redis: the worker's metrics, its
 // spans (continuing the web tier's trace from what travelled with the job) and its log lines.
 const TEXT = 'whatsapp_mo_message_received';
 const { appTracer, spans, only, serverSpan } = useInMemoryTracing();
-
-const until = async (check: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> => {
-  for (const deadline = Date.now() + ms; !(await check());) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
-function lineSink() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-        done();
-      },
-    }),
-  );
-  return { lines, logger };
-}
 
 describeWithRedis('observability through a BullMQ queue', () => {
   let redis: RedisServer;

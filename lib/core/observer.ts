@@ -254,7 +254,7 @@ export class Observers {
         log('observer carry() threw: %s', describeThrown(error));
       }
     }
-    return meta;
+    return serializable(meta);
   }
 
   /**
@@ -302,6 +302,27 @@ export class Observers {
     const durationMs = observed.handlerStart === 0 ? undefined : performance.now() - observed.handlerStart;
     for (const observation of observed.observations) guard(observation, 'handled', failure, durationMs);
   }
+}
+
+/**
+ * What the observers carried, without the entries JSON cannot hold (a BigInt, a cycle, a throwing
+ * getter): the queue stores `meta` as JSON, and one such value would fail every enqueue. A copy, so
+ * that a late write to `meta` (a `carry` that returned a promise) changes nothing; strings, the trace
+ * context among them, are kept without a check.
+ */
+function serializable(meta: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const key of Object.keys(meta)) {
+    try {
+      const value = meta[key];
+      // Wrapped: a `toJSON` entry is called by JSON.stringify on `meta` itself.
+      if (typeof value !== 'string') JSON.stringify({ [key]: value });
+      kept[key] = value;
+    } catch (error) {
+      log('observer carry() wrote %s, which JSON cannot hold: left out (%s)', JSON.stringify(key), describeThrown(error));
+    }
+  }
+  return kept;
 }
 
 /** A job followed by a worker, for the calls of {@link Observers}. */

@@ -19,7 +19,10 @@ export interface BullmqQueueOptions {
    * retrying (InnoPaaS documents 3 tries a minute apart) had the web tier answered with an error.
    */
   attempts?: number;
-  /** Wait before each retry. Defaults to `{ type: 'exponential', delay: 10_000 }`: 10 s, 20 s, 40 s, 80 s. */
+  /**
+   * Wait before each retry. Defaults to `{ type: 'exponential', delay: 10_000 }`: 10 s, 20 s, 40 s, 80 s.
+   * `type` is `'fixed'` or `'exponential'` (BullMQ's built-in strategies); `delay` in milliseconds.
+   */
   backoff?: BackoffOptions;
   /**
    * How long a completed job (and so its event id) is kept: a redelivery within this time is a
@@ -51,13 +54,7 @@ export function bullmqQueue(queue: Queue, options: BullmqQueueOptions = {}): Eve
   const attempts = options.attempts ?? 5;
   if (!Number.isInteger(attempts) || attempts < 1)
     fail('attempts', `must be a whole number of at least 1 (got ${show(attempts)})`, 'Defaults to 5.');
-  const backoff = options.backoff ?? { type: 'exponential', delay: 10_000 };
-  if (typeof backoff !== 'object' || backoff === null || typeof backoff.type !== 'string')
-    fail(
-      'backoff',
-      `must be a BullMQ backoff object (got ${show(backoff)})`,
-      "Pass e.g. `{ type: 'exponential', delay: 10000 }`.",
-    );
+  const backoff = checkBackoff(options.backoff);
   const dedupeTtlMs = positiveMs('dedupeTtlMs', options.dedupeTtlMs, DAY_MS) as number;
   const jobOptions: JobsOptions = {
     attempts,
@@ -81,6 +78,27 @@ export function bullmqQueue(queue: Queue, options: BullmqQueueOptions = {}): Eve
       return created === null || Number(created) === timestamp ? QUEUED : DUPLICATE;
     },
   };
+}
+
+/**
+ * Only BullMQ's built-in strategies: another `type` needs a custom strategy in the worker's settings,
+ * which `createWorker()` does not take, and BullMQ then fails every retry (the job stalls instead).
+ */
+function checkBackoff(given: unknown): BackoffOptions {
+  if (given === undefined || given === null) return { type: 'exponential', delay: 10_000 };
+  const fix = "Pass e.g. `{ type: 'exponential', delay: 10000 }`, or leave it out.";
+  if (typeof given !== 'object' || Array.isArray(given)) fail('backoff', `must be an object (got ${show(given)})`, fix);
+  rejectUnknownKeys('backoff.', given, ['type', 'delay', 'jitter']);
+  const { type, delay, jitter } = given as Partial<Record<keyof BackoffOptions, unknown>>;
+  if (type !== 'fixed' && type !== 'exponential')
+    fail('backoff.type', `must be 'fixed' or 'exponential' (got ${show(type)})`, fix);
+  // Left out, BullMQ retries at once.
+  if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0))
+    fail('backoff.delay', `must be a number of milliseconds of at least 0 (got ${show(delay)})`, fix);
+  if (jitter !== undefined && (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)))
+    fail('backoff.jitter', `must be a number from 0 to 1 (got ${show(jitter)})`, 'Pass e.g. `jitter: 0.5`, or leave it out.');
+  // A copy: the caller's object, changed later, must not change the jobs' options.
+  return { type, ...(delay === undefined ? {} : { delay }), ...(jitter === undefined ? {} : { jitter }) };
 }
 
 const QUEUED: EnqueueResult = Object.freeze({ status: 'queued' });

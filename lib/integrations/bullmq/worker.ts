@@ -1,10 +1,11 @@
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
+import createDebug from 'debug';
 import { buildEventDispatch, type EventDispatcherOptions } from '../../core/event-dispatcher';
 import { type LoggerLike, loggerObserver } from '../../core/logger';
 import { type DeliveryObserver, resolveObservers } from '../../core/observer';
 import type { AnyEvent } from '../../core/dispatch';
 import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from '../../core/errors';
-import { fail, optionalFunction, positiveMs, rejectUnknownKeys, show } from '../../core/option-checks';
+import { fail, optionalFunction, rejectUnknownKeys, show, timerMs } from '../../core/option-checks';
 import { loadBullmq } from './load';
 import type { EventJobData } from './queue';
 import { reportToStderr } from './report';
@@ -41,8 +42,9 @@ export interface CreateWorkerOptions extends EventDispatcherOptions<JobInfo> {
   /** Jobs handled at once by this process. Defaults to 10 (handlers mostly wait on I/O). */
   concurrency?: number;
   /**
-   * A handler failure, timeout or invalid job, and Redis connection errors. Defaults to one line on
-   * stderr (with the cause's stack). Whatever it throws or returns is ignored.
+   * A handler failure, timeout or invalid job, a job that stalled more than `maxStalledCount` times
+   * (reported by the worker that takes it up next, `final: true`), and Redis connection errors.
+   * Defaults to one line on stderr (with the cause's stack). Whatever it throws or returns is ignored.
    */
   onError?: (error: InnopaasWebhookError, context: WorkerErrorContext) => void;
   /**
@@ -106,6 +108,11 @@ function wholeNumber(name: string, value: unknown, fallback: number, min: number
   return value as number;
 }
 
+const log = createDebug('innopaas-webhook');
+
+/** The reason BullMQ gives a job that stalled more than `maxStalledCount` times. */
+const STALLED_REASON = 'job stalled more than allowable limit';
+
 const SHUTTING_DOWN = new InnopaasWebhookError('shutting_down', {
   detail: 'The worker is shutting down: the job goes back to the queue.',
 });
@@ -149,8 +156,8 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   const onError = options.onError ?? reportToStderr;
   const observers = resolveObservers(options.observers, loggerObserver(options.logger, null), false, timeZone);
   const dispatch = buildEventDispatch<JobInfo>({ on, onUnknownEvent, timeZone, handlerTimeoutMs }, observers);
-  const lockDuration = positiveMs('lockDurationMs', options.lockDurationMs, 5_000) as number;
-  const stalledInterval = positiveMs('stalledIntervalMs', options.stalledIntervalMs, 2_000) as number;
+  const lockDuration = timerMs('lockDurationMs', options.lockDurationMs, 5_000);
+  const stalledInterval = timerMs('stalledIntervalMs', options.stalledIntervalMs, 2_000);
   const concurrency = wholeNumber('concurrency', options.concurrency, 10, 1);
   const maxStalledCount = wholeNumber('maxStalledCount', options.maxStalledCount, 2, 0);
   const { Worker: BullWorker, UnrecoverableError, WaitingError } = loadBullmq();
@@ -166,6 +173,8 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
     }
   };
   let closing = false;
+  // What the processor threw after reporting it: BullMQ's 'failed' event reports only the others.
+  const reportedFailures = new WeakSet();
 
   // Three parameters: BullMQ hands a cancellation signal only to a processor that declares it.
   const processor = async (job: Job<EventJobData>, token?: string, signal?: AbortSignal): Promise<void> => {
@@ -183,7 +192,10 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
       typeof data === 'object' && data !== null && typeof data.meta === 'object' && data.meta !== null ? data.meta : undefined;
     const observed = observers?.beginJob(meta);
     try {
-      await dispatch(payload, signal ? { ...info, signal } : info, observed);
+      const { event, handled } = await dispatch(payload, signal ? { ...info, signal } : info, observed);
+      // Acknowledged as the middleware does, but said: the worker's `on` lacks what the web tier accepts.
+      if (!handled && log.enabled)
+        log('job %s: no handler for type %s, completed without running one', jobId, describeThrown(event.type));
       if (observed) observers?.finishJob(observed, undefined);
     } catch (thrown) {
       // Stopped by close(): back to the queue for another worker, without spending a try.
@@ -198,9 +210,42 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
       const unrecoverable = isPayloadError(error);
       const event = unrecoverable || typeof payload !== 'object' ? undefined : payload;
       report(error, { ...info, event, final: unrecoverable || info.attempt >= info.attempts });
-      if (unrecoverable) throw new UnrecoverableError(error.message);
-      throw error;
+      const rethrown = unrecoverable ? new UnrecoverableError(error.message) : error;
+      reportedFailures.add(rethrown);
+      throw rethrown;
     }
+  };
+
+  /**
+   * A job BullMQ failed without the processor: above all one that stalled more than `maxStalledCount`
+   * times (its workers died mid-handler), which BullMQ fails in the next worker that takes it, before
+   * any processor runs. Reported as a failed try would be, to `onError` and the observers.
+   */
+  const reportUnseenFailure = (job: Job<EventJobData> | undefined, cause: unknown): void => {
+    const reason = cause as Partial<Error> | undefined;
+    const error =
+      reason?.message === STALLED_REASON
+        ? new InnopaasWebhookError('handler_failed', {
+            detail:
+              'The job stalled more than maxStalledCount times: the worker running its handler died, or blocked its event loop for longer than lockDurationMs.',
+            cause,
+          })
+        : new InnopaasWebhookError('internal_error', { detail: `BullMQ failed the job: ${describeThrown(cause)}`, cause });
+    const data = job?.data as Partial<EventJobData> | null | undefined;
+    const payload = typeof data === 'object' && data !== null ? data.event : undefined;
+    const event = typeof payload === 'object' && payload !== null ? payload : undefined;
+    if (observers) {
+      const meta = typeof data?.meta === 'object' && data.meta !== null ? data.meta : undefined;
+      const observed = observers.beginJob(meta);
+      // Validated by the web tier when queued: its type labels the metrics and the log line.
+      if (event && typeof event.id === 'string') observers.validated(observed, event);
+      observers.finishJob(observed, error);
+    }
+    const attempts = job?.opts.attempts ?? 1;
+    // BullMQ counted the failed try before it emitted 'failed'.
+    const attempt = Math.max(1, job?.attemptsMade ?? 1);
+    const final = job === undefined || reason?.name === 'UnrecoverableError' || attempt >= attempts;
+    report(error, { jobId: job?.id, event, attempt, attempts, final });
   };
 
   const worker = new BullWorker<EventJobData>(queueName, processor, {
@@ -215,6 +260,14 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   // BullMQ reconnects by itself.
   worker.on('error', (cause) => {
     report(new InnopaasWebhookError('queue_unavailable', { detail: `BullMQ worker: ${describeThrown(cause)}`, cause }), {});
+  });
+  worker.on('failed', (job, cause) => {
+    try {
+      if (!reportedFailures.has(cause)) reportUnseenFailure(job, cause);
+    } catch (error) {
+      // A job whose getters throw, or an observer's bug: a listener must not throw into BullMQ.
+      log('reporting a failed job threw: %s', describeThrown(error));
+    }
   });
 
   let closed: Promise<void> | undefined;
