@@ -1,7 +1,5 @@
 import { createServer } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import { format } from 'node:util';
-import createDebug from 'debug';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import request from 'supertest';
@@ -16,6 +14,8 @@ import {
 import { AUTH, createApp, credentials, expressVersions, textEvent, USER, type ExpressFactory } from './helpers/app';
 import { describeThrown } from '../lib/core/errors';
 import { describeWithRedis, startRedisServer, type RedisServer } from './helpers/redis-server';
+import { expectContinueExchange } from './helpers/raw-http';
+import { withDebugLines } from './helpers/logs';
 
 /**
  * Whatever the hooks, keys, payloads and stores do, the middleware survives, answers, reports through
@@ -579,12 +579,7 @@ describe('no secret, no forged line', () => {
 
   test('DEBUG lines escape what the sender controls: ids, unknown types, problem paths', async () => {
     const lines: string[] = [];
-    const originalLog = createDebug.log;
-    createDebug.enable('innopaas-webhook');
-    createDebug.log = (...args: unknown[]) => {
-      lines.push(format(...args));
-    };
-    try {
+    await withDebugLines(lines, async () => {
       const { deliver } = setup(
         { express: expressVersions[1][1], store: () => new MemoryStore() },
         {
@@ -601,10 +596,7 @@ describe('no secret, no forged line', () => {
       delete (invalid.body as Record<string, unknown>).wamid;
       await deliver(invalid).expect(400);
       await deliver({ id: 'x', [`key${forged}`]: 1 }).expect(400);
-    } finally {
-      createDebug.disable();
-      createDebug.log = originalLog;
-    }
+    });
     const output = lines.join('\n');
     expect(output).toContain('evt\\u000a');
     for (const line of lines) {
@@ -660,39 +652,7 @@ describeWithRedis('with a real Redis', () => {
 });
 
 describe.each(expressVersions)('Expect: 100-continue (%s)', (_name, express) => {
-  /** Sends the head, and the body only once "100 Continue" came; resolves with all the server wrote. */
-  function exchange(port: number, path: string, headers: Record<string, string>, body: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      let raw = '';
-      let sent = false;
-      const head = [
-        `POST ${path} HTTP/1.1`,
-        'Host: 127.0.0.1',
-        'Content-Type: application/json',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        'Expect: 100-continue',
-        'Connection: close',
-        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-      ];
-      socket.setTimeout(5000, () => {
-        socket.destroy();
-        reject(new Error(`no complete answer: ${raw}`));
-      });
-      socket.on('data', (chunk: Buffer) => {
-        raw += chunk.toString('latin1');
-        if (!sent && raw.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
-          sent = true;
-          socket.write(body);
-        }
-      });
-      socket.on('close', () => {
-        resolve(raw);
-      });
-      socket.on('error', reject);
-      socket.write(`${head.join('\r\n')}\r\n\r\n`);
-    });
-  }
+  const exchange = expectContinueExchange;
 
   async function serve(withHelper: boolean) {
     const { app } = createApp(express, {});

@@ -268,3 +268,46 @@ function secretsOf(post: RawPost): string[] {
     .filter(([name, value]) => /^(username|authorization)$/i.test(name) && value !== null && value.trim().length >= 6)
     .map(([, value]) => (value as string).trim());
 }
+
+/**
+ * A POST with `Expect: 100-continue`: the head first, the body only once "100 Continue" came, as curl
+ * does. Resolves with all the server wrote; a server that resets the socket mid-answer gives what came
+ * before.
+ */
+export function expectContinueExchange(
+  port: number,
+  path: string,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    let sent = false;
+    const head = [
+      `POST ${path} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Expect: 100-continue',
+      'Connection: close',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      reject(new Error(`no complete answer: ${raw}`));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      raw += chunk.toString('latin1');
+      if (!sent && raw.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+        sent = true;
+        socket.write(body);
+      }
+    });
+    socket.on('close', () => {
+      resolve(raw);
+    });
+    socket.on('error', () => undefined);
+    socket.write(`${head.join('\r\n')}\r\n\r\n`);
+  });
+}

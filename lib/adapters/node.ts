@@ -42,10 +42,12 @@ function looksLikeRequest(value: unknown): boolean {
 
 /**
  * All values of one header from the raw list. Node folds a repeated `UserName` into one string but
- * drops every `Authorization` line after the first; the raw list keeps them all.
+ * drops every `Authorization` line after the first; the raw list keeps them all. Requests built in
+ * process (serverless-http on AWS Lambda, other adapters) set `headers` and leave the raw list empty:
+ * a name the raw list lacks is read from `headers`.
  */
 function headerValues(req: IncomingMessage, name: string): string | string[] | undefined {
-  const raw = req.rawHeaders;
+  const raw = req.rawHeaders ?? [];
   let found: string | string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const key = raw[i] as string;
@@ -53,7 +55,7 @@ function headerValues(req: IncomingMessage, name: string): string | string[] | u
     const value = raw[i + 1] as string;
     found = found === undefined ? value : [...(Array.isArray(found) ? found : [found]), value];
   }
-  return found;
+  return found ?? req.headers[name];
 }
 
 /** The facts of a Node request, as the receiver reads them, and its answer: one object a request, methods shared. */
@@ -92,9 +94,22 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
     this.responded = true;
     const { res, req, next } = this;
     if (outcome.kind === 'respond') send(res, outcome, req);
-    else if (typeof next === 'function') next(outcome.error);
-    else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, req);
+    else if (typeof next === 'function') {
+      // The app's error handler answers a forwarded refusal: it closes the connection as our own answer
+      // would, else a client stalled mid-body keeps the socket.
+      if (outcome.error && !res.headersSent && closesConnection(outcome.error.status, req)) res.setHeader('Connection', 'close');
+      next(outcome.error);
+    } else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, req);
   }
+}
+
+/**
+ * An answer given before the body was read in full (401, 413, 408…) closes the connection: otherwise
+ * Node would read and discard the rest of a large or slow body to keep the connection alive. Every 2xx
+ * answer comes after the whole body, so only the others ask.
+ */
+function closesConnection(status: number, req: IncomingMessage | undefined): boolean {
+  return status === 408 || (status >= 300 && req !== undefined && !req.complete);
 }
 
 /** Reads `res` and `req` as few times as it can (bench/README.md, "What a property read costs"). */
@@ -105,11 +120,7 @@ function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessag
   res.setHeader('Content-Type', outcome.contentType);
   // No Content-Length here: res.end(body) sets it, without a second byte count.
   if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
-  // An answer given before the body was read in full (401, 413, 408…) closes the connection: otherwise
-  // Node would read and discard the rest of a large or slow body to keep the connection alive. Every
-  // 2xx answer comes after the whole body, so only the others ask.
-  if (outcome.status === 408 || (outcome.status >= 300 && req !== undefined && !req.complete))
-    res.setHeader('Connection', 'close');
+  if (closesConnection(outcome.status, req)) res.setHeader('Connection', 'close');
   res.end(outcome.body);
 }
 

@@ -108,11 +108,11 @@ export function readNodeBody(
   const carrier = req as BodyCarrier;
   const raw = hasOwn(req, 'rawBody') ? carrier.rawBody : undefined;
   if (Buffer.isBuffer(raw)) {
-    done(null, { bytes: raw });
+    measured(raw, limit, done);
     return;
   }
   if (typeof raw === 'string') {
-    done(null, { bytes: Buffer.from(raw, 'utf8') });
+    measured(Buffer.from(raw, 'utf8'), limit, done);
     return;
   }
 
@@ -128,20 +128,35 @@ export function readNodeBody(
 
   const body = carrier.body;
   if (Buffer.isBuffer(body)) {
-    done(null, { bytes: body });
+    measured(body, limit, done);
     return;
   }
   if (typeof body === 'string') {
-    done(null, stringBody(body, headers));
+    // A string decoded from JSON comes only with a Content-Length, which the pre-check measured.
+    const input = stringBody(body, headers);
+    if ('bytes' in input) measured(input.bytes, limit, done);
+    else done(null, input);
     return;
   }
   // An object from express.json(); or null, a number, a boolean from express.json({ strict: false }),
-  // which validation then refuses as an envelope.
+  // which validation then refuses as an envelope. Its size is gone: the parser's own limit bounds it.
   if (body !== undefined) {
     done(null, { parsed: body });
     return;
   }
   done(new InnopaasWebhookError('body_already_consumed', { detail: FIX_CONSUMED }));
+}
+
+const tooLarge = (limit: number) =>
+  new InnopaasWebhookError('payload_too_large', { detail: `The body is larger than the ${limit}-byte limit.` });
+
+/**
+ * A body a parser or platform read before us came without the Content-Length pre-check when it was
+ * chunked, and past the streaming cap: `limit` is applied to it here.
+ */
+function measured(bytes: Buffer, limit: number, done: BodyCallback): void {
+  if (bytes.length > limit) done(tooLarge(limit));
+  else done(null, { bytes });
 }
 
 /**
@@ -194,8 +209,7 @@ function readStream(
   const onData = (chunk: Buffer) => {
     if (settled) return;
     received += chunk.length;
-    if (received > limit)
-      finish(new InnopaasWebhookError('payload_too_large', { detail: `The body is larger than the ${limit}-byte limit.` }));
+    if (received > limit) finish(tooLarge(limit));
     else if (first === undefined) first = chunk;
     else (chunks ??= [first]).push(chunk);
   };
@@ -219,6 +233,8 @@ function readStream(
         new InnopaasWebhookError('request_aborted', { detail: 'The client closed the connection before the body was complete.' }),
       );
   });
+  // A `data` listener does not restart a stream that an earlier middleware paused with `req.pause()`.
+  req.resume();
 }
 
 const EMPTY = Buffer.alloc(0);

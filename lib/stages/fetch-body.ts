@@ -56,13 +56,28 @@ function readDeclared(request: Request, limit: number, timeoutMs: number, done: 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      // Reading marks the body used: still unused, it was refused unread, locked by another reader.
+      // Used, it broke off while read, whatever the error's class (undici's dropped connection is a
+      // TypeError, "terminated").
       done(
-        request.bodyUsed && cause instanceof TypeError
-          ? new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED })
-          : new InnopaasWebhookError('request_aborted', { detail: 'The body could not be read.', cause }),
+        request.bodyUsed
+          ? new InnopaasWebhookError('request_aborted', { detail: 'The body could not be read.', cause })
+          : new InnopaasWebhookError('body_already_consumed', { detail: FIX_USED }),
       );
     },
   );
+}
+
+/** A Uint8Array from any realm: a test runner's sandbox has globals of its own, the platform's streams not. */
+function isUint8Array(value: unknown): value is Uint8Array {
+  if (value instanceof Uint8Array) return true;
+  if (!ArrayBuffer.isView(value)) return false;
+  try {
+    return Object.prototype.toString.call(value) === '[object Uint8Array]';
+  } catch {
+    // An own Symbol.toStringTag getter that throws: not bytes to trust.
+    return false;
+  }
 }
 
 /** Counts the chunks as they come; the stream is cancelled on every failure, so the platform stops receiving it. */
@@ -107,7 +122,17 @@ function readStream(request: Request, limit: number, timeoutMs: number, done: Bo
           finish(null);
           return;
         }
-        const chunk = result.value;
+        const chunk: unknown = result.value;
+        // A stream built in process can yield anything. With a Content-Length, the platform's own
+        // arrayBuffer() refuses what is not a Uint8Array (readDeclared: request_aborted): the same here.
+        if (!isUint8Array(chunk)) {
+          finish(
+            new InnopaasWebhookError('request_aborted', {
+              detail: 'The body could not be read: its stream yielded something other than bytes (a Uint8Array).',
+            }),
+          );
+          return;
+        }
         received += chunk.byteLength;
         if (received > limit) {
           finish(tooLarge(limit));
