@@ -1,17 +1,22 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { bullmqQueue, createWorker, jobIdOf, type InnopaasWorker } from '../lib/integrations/bullmq';
 import { textEvent } from './helpers/app';
 import { describeWithRedis, startRedisServer, type RedisServer } from './helpers/redis-server';
 
-const CLI = join(__dirname, '..', 'dist', 'cli.js');
-if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
+// INNOPAAS_WEBHOOK_CLI runs another build of the CLI than dist/ (a bundle of the working tree, say).
+const CLI = process.env.INNOPAAS_WEBHOOK_CLI ?? join(__dirname, '..', 'dist', 'cli.js');
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 
 const cli = (args: string[]) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], (_error, stdout, stderr) => {
+    // Killed after 25 s: a CLI that hangs must fail its test, not keep Jest waiting for the child.
+    const child = execFile(process.execPath, [CLI, ...args], { timeout: 25_000 }, (_error, stdout, stderr) => {
       resolve({ code: child.exitCode, stdout, stderr });
     });
   });
@@ -44,6 +49,17 @@ describe('innopaas-webhook dead-letters: usage', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^innopaas-webhook: cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1: .+\n$/);
     expect(run.stderr).not.toContain('pw-secret');
+  });
+
+  it.each([
+    ['a password with a raw @', 'redis://user:p@ss-secret@127.0.0.1:1', 'redis://***@127.0.0.1:1'],
+    ['a password in the query', 'redis://127.0.0.1:1?password=ss-secret', 'redis://127.0.0.1:1?***'],
+    ['a URL that does not parse', 'redis://:pa/ss-secret@127.0.0.1:1', '(an unparseable URL, not shown)'],
+  ])('%s: the URL is shown without it', async (_case, url, shown) => {
+    const run = await cli(['dead-letters', 'list', '--queue', 'q', '--redis', url]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot reach Redis at ${shown}: `);
+    expect(run.stderr).not.toContain('ss-secret');
   });
 });
 
@@ -121,4 +137,100 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
     await until(async () => handled.length === 3, 'every event');
     expect(await queue.getFailedCount()).toBe(0);
   });
+
+  it('a job whose data is corrupt: listed as unreadable, skipped by replay --all, the others go on', async () => {
+    const corrupt = 'corrupt-dead-letters';
+    const own = new Queue(corrupt, { connection: { url: redis.url } });
+    const failing = createWorker({
+      queueName: corrupt,
+      connection: { url: redis.url },
+      on: {
+        whatsapp_mo_message_received: () => {
+          throw new Error('down');
+        },
+      },
+      onError: () => undefined,
+    });
+    try {
+      const events = [textEvent(), textEvent(), textEvent()];
+      const hand = bullmqQueue(own, { attempts: 1 });
+      for (const event of events) await hand.enqueue(event as never);
+      await until(async () => (await own.getFailedCount()) === 3, 'three dead letters');
+      await failing.close();
+      const bad = events[1]?.id as string;
+      await ((await own.backend.client) as unknown as Redis).hset(`bull:${corrupt}:${jobIdOf(bad)}`, 'data', '{not json');
+
+      const list = await cli(['dead-letters', 'list', '--redis', redis.url, '--queue', corrupt]);
+      expect(list.code).toBe(1);
+      const lines = list.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(4);
+      expect(lines.find((l) => l.startsWith(`${bad} `))).toMatch(
+        new RegExp(` \\(unreadable\\) +- +cannot read job ${bad}: .*JSON`),
+      );
+      expect(list.stderr).toMatch(new RegExp(`^error: cannot read job ${bad}: .*JSON.*\n$`));
+
+      const all = await cli(['dead-letters', 'replay', '--all', '--redis', redis.url, '--queue', corrupt]);
+      expect(all.code).toBe(1);
+      expect(all.stdout.trimEnd().split('\n').sort()).toEqual(
+        ['2 replayed, 1 not', `replayed ${events[0]?.id as string}`, `replayed ${events[2]?.id as string}`].sort(),
+      );
+      expect(all.stderr).toMatch(new RegExp(`^error: skipped job ${bad}: cannot read it: .*\n$`));
+      expect(await own.getJobState(jobIdOf(events[0]?.id as string))).toBe('waiting');
+    } finally {
+      await failing.close();
+      await own.obliterate({ force: true });
+      await own.close();
+    }
+  });
+
+  it('a queue name or prefix with nothing at that Redis: exit 1 saying so, and nothing written there', async () => {
+    const typo = await cli(['dead-letters', 'list', '--redis', redis.url, '--queue', 'dead-leters']);
+    expect(typo).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `innopaas-webhook: no queue "dead-leters" with prefix "bull" at ${redis.url}: check --queue and --prefix\n`,
+    });
+    const prefix = await cli(['dead-letters', 'replay', '--all', '--redis', redis.url, '--queue', name, '--prefix', 'bul']);
+    expect(prefix.code).toBe(1);
+    expect(prefix.stderr).toContain(`no queue "${name}" with prefix "bul"`);
+    const client = (await queue.backend.client) as unknown as Redis;
+    expect(await client.keys('bull:dead-leters:*')).toEqual([]);
+    expect(await client.keys('bul:*')).toEqual([]);
+  });
+
+  it('a Redis that stops answering once connected: one line and exit 1, not a hang', async () => {
+    // Forwards the connection's set-up, then swallows everything from BullMQ's first script on: a
+    // partition after connecting, with the socket left open.
+    const sockets: Socket[] = [];
+    const proxy: Server = createServer((client) => {
+      const server = connect(redis.port, '127.0.0.1');
+      sockets.push(client, server);
+      let silent = false;
+      client.on('data', (data: Buffer) => {
+        if (/EVAL/i.test(data.toString('latin1'))) silent = true;
+        if (!silent) server.write(data);
+      });
+      server.on('data', (data: Buffer) => {
+        if (!silent) client.write(data);
+      });
+      client.on('error', () => undefined);
+      server.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      for (const args of [['list'], ['replay', '--all']]) {
+        const started = Date.now();
+        const run = await cli(['dead-letters', ...args, '--redis', url, '--queue', name]);
+        expect(run).toMatchObject({
+          code: 1,
+          stderr: `innopaas-webhook: Redis at ${url} stopped answering: no reply within 5000 ms\n`,
+        });
+        expect(Date.now() - started).toBeLessThan(12_000);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  }, 40_000);
 });

@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import type { InnopaasEvent } from '../lib';
 import { AUTH, USER, createApp } from './helpers/app';
 
-const CLI = join(__dirname, '..', 'dist', 'cli.js');
-if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
+// INNOPAAS_WEBHOOK_CLI runs another build of the CLI than dist/ (a bundle of the working tree, say).
+const CLI = process.env.INNOPAAS_WEBHOOK_CLI ?? join(__dirname, '..', 'dist', 'cli.js');
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INNOPAAS_')));
 
 /** Runs the built CLI as a child process; asynchronous, so the server in this process can answer it. */
@@ -19,6 +21,13 @@ const cli = (args: string[], input = '', env: NodeJS.ProcessEnv = {}) =>
     });
     child.stdin?.end(input);
   });
+
+const dir = mkdtempSync(join(tmpdir(), 'innopaas-cli-send-'));
+const EMPTY = join(dir, 'empty.json');
+writeFileSync(EMPTY, '');
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const seen: InnopaasEvent[] = [];
 let server: Server;
@@ -169,7 +178,13 @@ describe('innopaas-webhook send', () => {
     ['a type and --file', ['chat_mo_message_notify', '--file', 'x.json'], 'give an event type or --file, not both'],
     ['a file that does not exist', ['--file', 'missing.json'], 'cannot read missing.json: no such file'],
     ['only --user', ['chat_mo_message_notify', '--user', 'u'], 'give both --user and --auth'],
-    ['a URL that is not one', ['chat_mo_message_notify', '--url', 'not a url'], '--url "not a url" is not a URL'],
+    ['a URL that is not one', ['chat_mo_message_notify', '--url', 'not a url'], '--url is not a URL that parses'],
+    [
+      '--timeout above what a timer holds',
+      ['chat_mo_message_notify', '--timeout', '99999999999'],
+      '--timeout must be a whole number from 1 to 2147483647, not "99999999999"',
+    ],
+    ['--file of an empty file', ['--file', EMPTY], `${EMPTY} is empty: no payload to send`],
   ])('%s: one-line error, the usage, exit 2, no stack trace', async (_case, args, message) => {
     const run = await cli(['send', ...(args.includes('--url') ? [] : ['--url', url]), ...args]);
     expect(run.code).toBe(2);
@@ -180,6 +195,39 @@ describe('innopaas-webhook send', () => {
     expect([blank, usage]).toEqual(['', 'Usage: innopaas-webhook send <type> --url <url> [options]']);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(seen).toHaveLength(0);
+  });
+
+  it('a URL that does not parse is never echoed: it may hold credentials', async () => {
+    const given = await cli(['send', 'chat_mo_message_notify', '--url', 'http://user:pa/ss-secret@127.0.0.1:1/webhook']);
+    expect(given.code).toBe(2);
+    expect(given.stderr).toMatch(/^innopaas-webhook: --url is not a URL that parses \(not shown: it may hold credentials\)\n/);
+    const env = await cli(['send', 'chat_mo_message_notify'], '', { INNOPAAS_WEBHOOK_URL: 'http://user:pa/ss-secret@h/webhook' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/^innopaas-webhook: INNOPAAS_WEBHOOK_URL is not a URL that parses/);
+    expect(given.stderr + env.stderr).not.toContain('ss-secret');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['blank', ' \r\n\t'],
+  ])('--file - with %s stdin: refused (exit 2), nothing sent, not the connectivity probe', async (_case, input) => {
+    const run = await cli(['send', '--file', '-', ...creds()], input);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^innopaas-webhook: stdin is empty: no payload to send\n/);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('--file with a UTF-8 byte order mark: sent as is, and with --set too, as the middleware accepts it', async () => {
+    const path = join(dir, 'bom.json');
+    // An id of its own: the app dedupes, and the fixture's id was delivered by an earlier test.
+    const event = {
+      ...(JSON.parse(readFileSync(join(__dirname, 'fixtures', 'status-read.json'), 'utf8')) as object),
+      id: 'bom-1',
+    };
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(event))]));
+    expect(await cli(['send', '--file', path, ...creds()])).toMatchObject({ code: 0, stderr: '' });
+    expect(await cli(['send', '--file', path, ...creds(), '--set', 'id=with-set'])).toMatchObject({ code: 0, stderr: '' });
+    expect(seen.map((e) => e.id)).toEqual([event.id, 'with-set']);
   });
 
   it('without --url or INNOPAAS_WEBHOOK_URL: exit 2', async () => {

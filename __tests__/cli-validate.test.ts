@@ -1,12 +1,16 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import express from 'express';
 import { EVENT_TYPES, eventSchema } from '../lib/events';
+import { deliver } from '../lib/testing';
+import { AUTH, USER, createApp } from './helpers/app';
 import { fixture } from './fixtures';
 
-const CLI = join(__dirname, '..', 'dist', 'cli.js');
-if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
+// INNOPAAS_WEBHOOK_CLI runs another build of the CLI than dist/ (a bundle of the working tree, say).
+const CLI = process.env.INNOPAAS_WEBHOOK_CLI ?? join(__dirname, '..', 'dist', 'cli.js');
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 const FIXTURES = join(__dirname, 'fixtures');
 
 /** Runs the built CLI as a child process, `input` on its stdin. */
@@ -123,7 +127,60 @@ describe('innopaas-webhook validate', () => {
   });
 });
 
+describe('innopaas-webhook validate agrees with the middleware on the same bytes', () => {
+  const { app } = createApp(express, { on: {}, onUnknownEvent: () => undefined });
+  const text = readFileSync(join(FIXTURES, 'mo-text.json'));
+  const badUtf8 = Buffer.from(text);
+  badUtf8[badUtf8.indexOf('IW123456')] = 0xff;
+
+  it.each([
+    [
+      'a UTF-8 byte order mark',
+      200,
+      0,
+      ': valid whatsapp_mo_message_received',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), text]),
+    ],
+    ['bytes that are not UTF-8', 400, 1, ': invalid (invalid_encoding): ', badUtf8],
+    ['an empty file', 200, 0, ': connectivity test', Buffer.alloc(0)],
+    ['a blank file', 200, 0, ': connectivity test', Buffer.from(' \r\n\t')],
+    ['{}', 200, 0, ': connectivity test', Buffer.from('{}')],
+  ])('%s: the middleware answers %d, validate exits %d', async (_case, status, code, verdict, bytes) => {
+    const answer = await deliver(app, undefined, { body: bytes, credentials: { userName: USER, authorization: AUTH } });
+    expect(answer.status).toBe(status);
+    const path = writeJson('same-bytes.json', '');
+    writeFileSync(path, bytes);
+    const run = await cli(['validate', path]);
+    expect(run.code).toBe(code);
+    expect(run.stdout).toContain(`${path}${verdict}`);
+  });
+
+  it('above 1 MB: the middleware answers 413 with its default limit, and validate warns so', async () => {
+    const event = JSON.parse(text.toString('utf8')) as { body: { text: { body: string } } };
+    event.body.text.body = 'x'.repeat(1024 * 1024);
+    const bytes = Buffer.from(JSON.stringify(event));
+    const answer = await deliver(app, undefined, { body: bytes, credentials: { userName: USER, authorization: AUTH } });
+    expect(answer.status).toBe(413);
+    const path = writeJson('large.json', bytes.toString('utf8'));
+    const run = await cli(['validate', path]);
+    expect(run.stdout).toContain(
+      `${path}: warning: ${bytes.length} bytes, over the middleware's default limit of 1mb (1048576 bytes): with default options it answers 413\n`,
+    );
+  });
+});
+
 describe('innopaas-webhook schemas', () => {
+  it('a reader that closes the pipe early (schemas | true): a quiet exit, no stack trace', async () => {
+    const child = spawn(process.execPath, [CLI, 'schemas'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed before the CLI writes: its write then fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('--out writes envelope.json and one file per event type, equal to eventSchema()', async () => {
     const out = join(dir, 'schemas');
     const run = await cli(['schemas', '--out', out]);

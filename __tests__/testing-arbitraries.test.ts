@@ -80,6 +80,50 @@ describe('createArbitraries(fc)', () => {
   });
 });
 
+describe('generated ids and shrinking', () => {
+  const arb = createArbitraries(fc);
+
+  it('every event, shrunk ones included, has an id of its own', () => {
+    const ids: string[] = [];
+    const result = fc.check(
+      fc.property(arb.event('whatsapp_message_status_updated'), (event) => {
+        ids.push(event.id);
+        return event.body.status !== 'failed';
+      }),
+      { seed: 3, numRuns: 300 },
+    );
+    expect(result.failed).toBe(true);
+    expect(result.numShrinks).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('the counterexample a property against one app shrinks to fails again there (the dedupe does not hide it)', async () => {
+    const handled: string[] = [];
+    const { app } = createApp(express, {
+      on: {
+        whatsapp_message_status_updated: (event) => {
+          handled.push(event.id);
+          if (event.body.status === 'failed') throw new Error('bug');
+        },
+      },
+    });
+    const credentials = { userName: USER, authorization: AUTH };
+    const result = await fc.check(
+      fc.asyncProperty(
+        arb.event('whatsapp_message_status_updated'),
+        async (event) => (await deliver(app, event, { credentials })).status === 200,
+      ),
+      { seed: 3, numRuns: 300 },
+    );
+    expect(result.failed).toBe(true);
+    const [counterexample] = result.counterexample ?? [];
+    expect(counterexample?.body.status).toBe('failed');
+    const again = await deliver(app, counterexample, { credentials });
+    expect(again.status).toBe(500);
+    expect(handled.at(-1)).toBe(counterexample?.id);
+  });
+});
+
 describe('arbitraries (fast-check loaded on first use)', () => {
   it('works like createArbitraries with the installed fast-check', () => {
     fc.assert(

@@ -177,4 +177,11 @@ describe('buildInboundMessage', () => {
   it('rejects a message type that is not documented', () => {
     expect(() => buildInboundMessage('nfm_reply' as never)).toThrow(/unknown message type "nfm_reply"/);
   });
+
+  it('an envelope field given as undefined counts as not given: a fresh id, not none', () => {
+    const maybeId: string | undefined = undefined;
+    const event = buildInboundMessage('text', {}, { id: maybeId, eventTime: undefined });
+    expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(typeof event.eventTime).toBe('string');
+  });
 });

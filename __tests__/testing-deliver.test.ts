@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { innopaasWebhook, type InnopaasEvent } from '../lib';
+import express5 from 'express';
+import { innopaasFetchHandler, innopaasWebhook, type InnopaasEvent } from '../lib';
 import { buildEvent, buildInboundMessage, credentialHeaders, deliver } from '../lib/testing';
 import { AUTH, USER, createApp, expressVersions } from './helpers/app';
 
@@ -169,6 +170,52 @@ describe('deliver to other targets', () => {
     );
     await expect(deliver(`http://127.0.0.1:${port}/webhook`, {})).rejects.toThrow(/ECONNREFUSED/);
   });
+
+  it('extra headers replace the derived ones whatever their case: an Express app and a Fetch handler answer alike', async () => {
+    const received: string[] = [];
+    const on = { whatsapp_message_status_updated: (event: InnopaasEvent) => void received.push(event.id) };
+    const targets = [
+      ['Express', createApp(express5, { on }).app],
+      ['innopaasFetchHandler', { fetch: innopaasFetchHandler({ userName: USER, authorization: AUTH, onError: false, on }) }],
+    ] as const;
+    const calls: Record<string, string>[] = [
+      // Would be `application/json, application/json; charset=utf-8` for a Fetch Request: 415.
+      { 'content-type': 'application/json; charset=utf-8' },
+      // Would be `wrong, <the right one>`: 401.
+      { authorization: AUTH },
+    ];
+    for (const headers of calls) {
+      const answers: Record<string, number> = {};
+      for (const [name, target] of targets) {
+        const credentials = { userName: USER, authorization: headers.authorization === undefined ? AUTH : 'wrong' };
+        answers[name] = (await deliver(target, buildEvent('whatsapp_message_status_updated'), { credentials, headers })).status;
+      }
+      expect(answers).toEqual({ Express: 200, innopaasFetchHandler: 200 });
+    }
+    expect(received).toHaveLength(4);
+  });
+
+  it.each([Infinity, NaN, 0, -1, 2 ** 31])(
+    'timeoutMs %p: rejected with a RangeError before anything is sent',
+    async (timeoutMs) => {
+      let called = 0;
+      const listener = (_req: unknown, res: { end(): void }) => {
+        called += 1;
+        res.end();
+      };
+      const fetchTarget = {
+        fetch: () => {
+          called += 1;
+          return new Response('');
+        },
+      };
+      for (const target of [listener, fetchTarget, 'http://127.0.0.1:1/webhook'])
+        await expect(deliver(target, {}, { timeoutMs })).rejects.toThrow(
+          new RangeError(`deliver: timeoutMs must be a number of ms from 1 to 2147483647, not ${String(timeoutMs)}`),
+        );
+      expect(called).toBe(0);
+    },
+  );
 
   it('rejects a target that is neither a URL, a listener nor a fetch target', async () => {
     await expect(deliver(42 as never, {})).rejects.toThrow(/URL or a request listener .*fetch\(request\)/);

@@ -19,12 +19,22 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
   }
 }
 
-/** A whole number ≥ 1 given to `--name`. */
-export function positiveInteger(value: string | undefined, name: string, fallback: number, command: CommandName): number {
+/** The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days): a longer one fires at once. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** A whole number from 1 to `max` given to `--name`. */
+export function positiveInteger(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  command: CommandName,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) {
-    throw new UsageError(`--${name} must be a whole number of at least 1, not ${JSON.stringify(value)}`, command);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1 || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'of at least 1' : `from 1 to ${max}`;
+    throw new UsageError(`--${name} must be a whole number ${range}, not ${JSON.stringify(value)}`, command);
   }
   return number;
 }

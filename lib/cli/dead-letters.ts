@@ -3,16 +3,20 @@ import { describeThrown } from '../core/errors';
 import { eventIdOf, jobIdOf } from '../integrations/bullmq/job-id';
 import { loadBullmq } from '../integrations/bullmq/load';
 import { parseCommandArgs } from './args';
+import { redactUrl } from './redact';
 import { USAGE, UsageError } from './usage';
 
 const PAGE = 200;
 const CONNECT_TIMEOUT_MS = 5_000;
+// Once connected, a Redis that stops answering (a partition, a stalled server) would otherwise hold the
+// command forever: every command gets this long, then the run ends with one line.
+const COMMAND_TIMEOUT_MS = 5_000;
 
-/** One dead letter, as listed. */
+/** One dead letter, as listed; `attempts` is null for a job whose stored data cannot be read. */
 interface DeadLetter {
   id: string;
   type: string;
-  attempts: number;
+  attempts: number | null;
   failedAt: string;
   error: string;
 }
@@ -30,20 +34,55 @@ function describe(job: Job): DeadLetter {
   };
 }
 
-async function* failedJobs(queue: Queue): AsyncGenerator<Job> {
+/** A failed job as loaded: the job, or why its stored hash could not be read (e.g. `data` not JSON). */
+type Loaded = { jobId: string; job: Job } | { jobId: string; unreadable: string };
+
+const unreadableLetter = (jobId: string, reason: string): DeadLetter => ({
+  id: eventIdOf(jobId),
+  type: '(unreadable)',
+  attempts: null,
+  failedAt: '',
+  error: `cannot read job ${jobId}: ${reason}`,
+});
+
+/**
+ * The failed set, one job at a time: `getFailed()` loads a whole page at once, and one job whose
+ * stored data is corrupt would fail the page, hiding every other dead letter.
+ */
+async function* failedJobs(queue: Queue): AsyncGenerator<Loaded> {
   for (let start = 0; ; start += PAGE) {
-    const jobs = (await queue.getFailed(start, start + PAGE - 1)) as Job[];
-    for (const job of jobs) if (job) yield job;
-    if (jobs.length < PAGE) return;
+    const ids = await queue.getRanges(['failed'], start, start + PAGE - 1, false);
+    for (const jobId of ids) {
+      let job: Job | undefined;
+      try {
+        job = (await queue.getJob(jobId)) as Job | undefined;
+      } catch (error) {
+        if (isTimeout(error)) throw error;
+        yield { jobId, unreadable: describeThrown(error) };
+        continue;
+      }
+      // Removed between the two reads: no longer a dead letter.
+      if (job) yield { jobId, job };
+    }
+    if (ids.length < PAGE) return;
   }
 }
 
-/** Connects, or fails with one line naming the URL (without its password) instead of retrying forever. */
+/** ioredis's rejection of a command that got no reply within `commandTimeout`. */
+const isTimeout = (error: unknown): boolean => error instanceof Error && error.message === 'Command timed out';
+
+/**
+ * Connects, or fails with one line naming the URL (without its credentials) instead of retrying
+ * forever. Fails too when the queue has no keys there: a mistyped name or prefix must not read as
+ * "no dead letters".
+ */
 async function openQueue(url: string, name: string, prefix: string | undefined): Promise<Queue> {
   const { Queue } = loadBullmq();
   // A one-shot command: no reconnecting, so that an unreachable Redis ends it.
-  const connection = { url, maxRetriesPerRequest: 1, retryStrategy: () => null };
-  const queue = new Queue(name, { connection, ...(prefix ? { prefix } : {}) });
+  const connection = { url, maxRetriesPerRequest: 1, retryStrategy: () => null, commandTimeout: COMMAND_TIMEOUT_MS };
+  // skipMetasUpdate: a Queue otherwise writes its meta key on creation, which would make a mistyped
+  // queue name exist from then on; this command only reads and replays.
+  const queue = new Queue(name, { connection, skipMetasUpdate: true, ...(prefix ? { prefix } : {}) });
   queue.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -56,18 +95,40 @@ async function openQueue(url: string, name: string, prefix: string | undefined):
       }),
     ]);
   } catch (error) {
-    await queue.close().catch(() => undefined);
-    const shown = url.replace(/\/\/[^@/]*@/, '//***@');
-    throw new Error(`cannot reach Redis at ${shown}: ${describeThrown(error)}`);
+    await queue.disconnect().catch(() => undefined);
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${describeThrown(error)}`);
   } finally {
     clearTimeout(timer);
+  }
+  let exists: boolean;
+  try {
+    // Every Queue writes `<prefix>:<name>:meta` when created (unless told not to); the failed set
+    // counts too, for a queue whose producers all skipped the meta.
+    const client = await queue.backend.client;
+    exists = Object.keys(await client.hgetall(queue.toKey('meta'))).length > 0 || (await client.zcard(queue.toKey('failed'))) > 0;
+  } catch (error) {
+    await queue.disconnect().catch(() => undefined);
+    throw redisError(error, url);
+  }
+  if (!exists) {
+    await queue.close().catch(() => undefined);
+    throw new Error(
+      `no queue ${JSON.stringify(name)} with prefix ${JSON.stringify(prefix ?? 'bull')} at ${redactUrl(url)}: check --queue and --prefix`,
+    );
   }
   return queue;
 }
 
+/** A Redis failure after connecting, as one line; a timeout says what happened rather than ioredis's words. */
+function redisError(error: unknown, url: string): Error {
+  return isTimeout(error)
+    ? new Error(`Redis at ${redactUrl(url)} stopped answering: no reply within ${COMMAND_TIMEOUT_MS} ms`)
+    : (error as Error);
+}
+
 function table(letters: DeadLetter[]): string {
   const header = { id: 'EVENT ID', type: 'TYPE', attempts: 'TRIES', failedAt: 'FAILED AT', error: 'LAST ERROR' };
-  const rows = [header, ...letters.map((l) => ({ ...l, attempts: String(l.attempts) }))];
+  const rows = [header, ...letters.map((l) => ({ ...l, attempts: l.attempts === null ? '-' : String(l.attempts) }))];
   const width = (key: 'id' | 'type' | 'attempts' | 'failedAt') => Math.max(...rows.map((row) => row[key].length));
   const widths = { id: width('id'), type: width('type'), attempts: width('attempts'), failedAt: width('failedAt') };
   return rows
@@ -118,43 +179,79 @@ export async function runDeadLetters(args: string[]): Promise<number> {
     throw new UsageError('replay takes event ids, or --all', 'dead-letters');
 
   const queue = await openQueue(url, values.queue, values.prefix);
+  let healthy = false;
   try {
-    if (action === 'list') {
-      const letters: DeadLetter[] = [];
-      for await (const job of failedJobs(queue)) letters.push(describe(job));
-      if (values.json) for (const letter of letters) process.stdout.write(`${JSON.stringify(letter)}\n`);
-      else process.stdout.write(letters.length === 0 ? 'no dead letters\n' : `${table(letters)}\n`);
-      return 0;
-    }
-    let replayed = 0;
-    let failed = 0;
-    const replay = async (job: Job, id: string) => {
-      try {
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-        replayed += 1;
-        process.stdout.write(`replayed ${id}\n`);
-      } catch (error) {
-        failed += 1;
-        process.stderr.write(`error: ${id}: ${describeThrown(error)}\n`);
-      }
-    };
-    if (values.all) {
-      // Collected first: a replayed job leaves the failed set and would shift the pages.
-      const jobs: Job[] = [];
-      for await (const job of failedJobs(queue)) jobs.push(job);
-      for (const job of jobs) await replay(job, describe(job).id);
-    } else {
-      for (const id of ids) {
-        const job = (await queue.getJob(jobIdOf(id))) as Job | undefined;
-        if (!job || !(await job.isFailed())) {
-          failed += 1;
-          process.stderr.write(`error: ${id}: ${job ? `not a dead letter (${await job.getState()})` : 'no such job'}\n`);
-        } else await replay(job, id);
-      }
-    }
-    process.stdout.write(`${replayed} replayed${failed ? `, ${failed} not` : ''}\n`);
-    return failed ? 1 : 0;
+    const code = await (action === 'list' ? list(queue, Boolean(values.json)) : replay(queue, ids));
+    healthy = true;
+    return code;
+  } catch (error) {
+    throw redisError(error, url);
   } finally {
-    await queue.close();
+    // quit() waits for Redis to answer, which one that stopped answering never does.
+    if (healthy) await queue.close().catch(() => queue.disconnect());
+    else await queue.disconnect().catch(() => undefined);
   }
+}
+
+async function list(queue: Queue, json: boolean): Promise<number> {
+  const letters: DeadLetter[] = [];
+  let unreadable = 0;
+  for await (const loaded of failedJobs(queue)) {
+    if ('job' in loaded) letters.push(describe(loaded.job));
+    else {
+      unreadable += 1;
+      letters.push(unreadableLetter(loaded.jobId, loaded.unreadable));
+      process.stderr.write(`error: cannot read job ${loaded.jobId}: ${loaded.unreadable}\n`);
+    }
+  }
+  if (json) for (const letter of letters) process.stdout.write(`${JSON.stringify(letter)}\n`);
+  else process.stdout.write(letters.length === 0 ? 'no dead letters\n' : `${table(letters)}\n`);
+  return unreadable ? 1 : 0;
+}
+
+async function replay(queue: Queue, ids: string[]): Promise<number> {
+  let replayed = 0;
+  let failed = 0;
+  const replayOne = async (job: Job, id: string) => {
+    try {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      replayed += 1;
+      process.stdout.write(`replayed ${id}\n`);
+    } catch (error) {
+      // A silent Redis would time out on every job in turn: stop at the first.
+      if (isTimeout(error)) throw error;
+      failed += 1;
+      process.stderr.write(`error: ${id}: ${describeThrown(error)}\n`);
+    }
+  };
+  if (ids.length === 0) {
+    // Collected first: a replayed job leaves the failed set and would shift the pages.
+    const jobs: Loaded[] = [];
+    for await (const loaded of failedJobs(queue)) jobs.push(loaded);
+    for (const loaded of jobs) {
+      if ('job' in loaded) await replayOne(loaded.job, describe(loaded.job).id);
+      else {
+        failed += 1;
+        process.stderr.write(`error: skipped job ${loaded.jobId}: cannot read it: ${loaded.unreadable}\n`);
+      }
+    }
+  } else {
+    for (const id of ids) {
+      let job: Job | undefined;
+      try {
+        job = (await queue.getJob(jobIdOf(id))) as Job | undefined;
+      } catch (error) {
+        if (isTimeout(error)) throw error;
+        failed += 1;
+        process.stderr.write(`error: ${id}: cannot read its job: ${describeThrown(error)}\n`);
+        continue;
+      }
+      if (!job || !(await job.isFailed())) {
+        failed += 1;
+        process.stderr.write(`error: ${id}: ${job ? `not a dead letter (${await job.getState()})` : 'no such job'}\n`);
+      } else await replayOne(job, id);
+    }
+  }
+  process.stdout.write(`${replayed} replayed${failed ? `, ${failed} not` : ''}\n`);
+  return failed ? 1 : 0;
 }

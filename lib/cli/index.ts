@@ -16,6 +16,13 @@ const COMMANDS: Record<CommandName, (args: string[]) => number | Promise<number>
   'dead-letters': runDeadLetters,
 };
 
+// `innopaas-webhook schemas | head`: the reader is gone, so there is no one left to tell; end quietly,
+// as other command-line tools do, instead of with an unhandled 'error' and its stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit();
+  throw error;
+});
+
 const isCommand = (name: string | undefined): name is CommandName =>
   name !== undefined && Object.prototype.hasOwnProperty.call(COMMANDS, name);
 

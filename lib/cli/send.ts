@@ -4,7 +4,7 @@ import { EVENT_TYPES, canonicalEventType } from '../events';
 import { INBOUND_MESSAGE_TYPES, VARIANT_PATHS, buildEvent } from '../testing/builders';
 import { deliver, type DeliveryCredentials } from '../testing/deliver';
 import { setPath } from '../testing/merge';
-import { parseCommandArgs, positiveInteger } from './args';
+import { MAX_TIMEOUT_MS, parseCommandArgs, positiveInteger } from './args';
 import { parseSetValue, readSource } from './input';
 import { type DeliveryResult, ProgressBar, describeStatus, isSuccess, summarize } from './report';
 import { USAGE, UsageError } from './usage';
@@ -71,7 +71,10 @@ function resolveUrl(given: string | undefined): URL {
   try {
     url = new URL(text);
   } catch {
-    throw usage(`--url ${JSON.stringify(text)} is not a URL`);
+    // Never echoed: it may come from INNOPAAS_WEBHOOK_URL with credentials in it.
+    throw usage(
+      `${given === undefined ? 'INNOPAAS_WEBHOOK_URL' : '--url'} is not a URL that parses (not shown: it may hold credentials)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usage(`--url must be http: or https:, not ${url.protocol}`);
   return url;
@@ -89,10 +92,15 @@ async function payloadFactory(
     if (messageType !== undefined)
       throw usage('--message-type builds an event; it cannot change a --file payload (use --set body.… instead)');
     const raw = await readSource(values.file, 'send');
+    // The middleware takes an empty or blank body for the console's connectivity test and answers 200
+    // without a handler: a file that came out empty would look delivered.
+    if (raw.toString('utf8').trim() === '')
+      throw usage(`${values.file === '-' ? 'stdin' : values.file} is empty: no payload to send`);
     if (sets.length === 0) return () => raw;
     let payload: Record<string, unknown>;
     try {
-      payload = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      // Without the byte order mark, which the middleware accepts (and JSON.parse does not).
+      payload = JSON.parse(raw.toString('utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>;
     } catch {
       throw usage(`--set needs a JSON object payload; ${values.file} is not JSON`);
     }
@@ -136,7 +144,7 @@ export async function runSend(args: string[]): Promise<number> {
   const credentials = resolveCredentials(values.user, values.auth);
   const count = positiveInteger(values.count, 'count', 1, 'send');
   const concurrency = Math.min(count, positiveInteger(values.concurrency, 'concurrency', 1, 'send'));
-  const timeoutMs = positiveInteger(values.timeout, 'timeout', 10_000, 'send');
+  const timeoutMs = positiveInteger(values.timeout, 'timeout', 10_000, 'send', MAX_TIMEOUT_MS);
   const headers = parseHeaders(values.header ?? []);
   const nextPayload = await payloadFactory(positionals, values, parseSets(values.set ?? []));
 

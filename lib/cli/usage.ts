@@ -62,11 +62,13 @@ Options:
   -s, --set <path=value>      set a field, e.g. --set body.text.body=hi (repeatable); the value is
                               parsed as JSON when it parses (42, true, "42", {"a":1}), else a string;
                               body.type / body.status pick that variant's example, like -m
-  -f, --file <path | ->       send this payload instead (stdin with -); sent byte for byte unless --set
+  -f, --file <path | ->       send this payload instead (stdin with -); sent byte for byte unless --set;
+                              an empty one is refused (it would be the console's connectivity test)
   -n, --count <n>             deliveries to send (default 1); each built event gets a fresh id
   -c, --concurrency <n>       deliveries in flight at once (default 1)
   -H, --header <name:value>   an extra request header (repeatable)
-      --timeout <ms>          give up on an answer not wholly received after this long (default 10000)
+      --timeout <ms>          give up on an answer not wholly received after this long (default 10000,
+                              up to 2147483647)
   -h, --help                  show this help
 
 Event types:
@@ -83,7 +85,9 @@ Example:
   validate: `Usage: innopaas-webhook validate <file.json | -> [more files…]
 
 Checks captured payloads against the envelope schema and the body schema of their type, and prints
-each problem with its JSON path.
+each problem with its JSON path. The bytes are decoded as the middleware decodes them: UTF-8 only, a
+byte order mark ignored; an empty or blank file, or {}, is the console's connectivity test (valid).
+Above 1 MB, a warning: the middleware answers 413 at its default limit.
 
 Options:
   -h, --help    show this help
@@ -114,5 +118,6 @@ Options:
       --json            list: one JSON object per line
   -h, --help            show this help
 
-Exit codes: 0 done, 1 an id that is not a dead letter (or Redis unreachable), 2 usage error.`,
+Exit codes: 0 done, 1 an id that is not a dead letter, a job that cannot be read, no such queue at
+that Redis (check --queue and --prefix), or Redis unreachable or not answering; 2 usage error.`,
 };

@@ -1,4 +1,5 @@
 import { isInnopaasWebhookError } from '../core/errors';
+import { decodeBody } from '../stages/body';
 import { getValidators, validateEvent } from '../stages/validate';
 import { parseCommandArgs } from './args';
 import { readSource } from './input';
@@ -8,14 +9,52 @@ import { USAGE, UsageError } from './usage';
 // body. The second says nothing the first does not.
 const ECHO = /^must match "(then|else)" schema$/;
 
+// The middleware's default `limit` ('1mb'): above it, a delivery is answered 413 unless that option is raised.
+const DEFAULT_LIMIT = 1024 * 1024;
+
+/** The middleware's own connectivity-test rule: an empty or blank body, or `{}`. */
+const isConnectivityTest = (payload: unknown): boolean =>
+  payload === undefined ||
+  (typeof payload === 'object' && payload !== null && !Array.isArray(payload) && Object.keys(payload).length === 0);
+
+/**
+ * The payload as the middleware decodes it (UTF-8 only, a byte order mark ignored, blank for nothing),
+ * so that both give the same verdict on the same bytes; `false` when it is refused, the reason printed.
+ */
+function decode(name: string, bytes: Buffer): { payload: unknown } | false {
+  try {
+    return { payload: decodeBody({ bytes }) };
+  } catch (error) {
+    if (!isInnopaasWebhookError(error)) throw error;
+    if (error.code !== 'invalid_json') {
+      process.stdout.write(`${name}: invalid (${error.code}): ${error.message}\n`);
+      return false;
+    }
+    // The middleware keeps the parser's message out of its answer; here it says where the JSON breaks.
+    let reason = error.message;
+    try {
+      JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+    } catch (parseError) {
+      reason = (parseError as Error).message;
+    }
+    process.stdout.write(`${name}: invalid: not JSON (${reason})\n`);
+    return false;
+  }
+}
+
 /** Checks one payload; prints the verdict and each problem; answers whether it is valid. */
 function check(name: string, bytes: Buffer): boolean {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch (error) {
-    process.stdout.write(`${name}: invalid: not JSON (${(error as Error).message})\n`);
-    return false;
+  // A warning, not a verdict: the limit is an option, and a receiver may have raised it.
+  if (bytes.length > DEFAULT_LIMIT)
+    process.stdout.write(
+      `${name}: warning: ${bytes.length} bytes, over the middleware's default limit of 1mb (${DEFAULT_LIMIT} bytes): with default options it answers 413\n`,
+    );
+  const decoded = decode(name, bytes);
+  if (!decoded) return false;
+  const { payload } = decoded;
+  if (isConnectivityTest(payload)) {
+    process.stdout.write(`${name}: connectivity test (empty body or {}): the middleware answers 200 and calls no handler\n`);
+    return true;
   }
   try {
     const { known, event } = validateEvent(getValidators(), payload);

@@ -120,6 +120,9 @@ export function buildInboundMessage<M extends InboundMessageType>(
       `buildInboundMessage: unknown message type ${JSON.stringify(type)}; expected one of ${INBOUND_MESSAGE_TYPES.join(', ')}`,
     );
   }
-  const overrides = { ...envelope, body: { ...body, type } } as EventOverrides<'whatsapp_mo_message_received'>;
+  // Only the envelope fields given: an `id: undefined` (an optional value passed on) means "not given"
+  // here, where buildEvent's overrides would take it for "remove the id".
+  const given = Object.fromEntries(Object.entries(envelope ?? {}).filter(([, value]) => value !== undefined));
+  const overrides = { ...given, body: { ...body, type } } as EventOverrides<'whatsapp_mo_message_received'>;
   return buildEvent('whatsapp_mo_message_received', overrides) as InboundMessageEventOf<M>;
 }

@@ -49,7 +49,10 @@ export interface DeliverOptions {
   method?: string | undefined;
   /** Path requested from an in-process target. Defaults to `/webhook`; ignored for a URL. */
   path?: string | undefined;
-  /** Give up on a delivery whose whole answer has not arrived within this many ms. Defaults to 30,000. */
+  /**
+   * Give up on a delivery whose whole answer has not arrived within this many ms: from 1 to 2147483647
+   * (a Node timer's longest delay), else deliver() rejects with a RangeError. Defaults to 30,000.
+   */
   timeoutMs?: number | undefined;
   /** HTTP agent for a URL target, e.g. a keep-alive agent sized for concurrent deliveries. */
   agent?: Agent | undefined;
@@ -83,18 +86,31 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 }
 
 function requestHeaders(payload: Buffer, options: DeliverOptions): Record<string, string> {
-  const headers: Record<string, string> = { 'Content-Length': String(payload.length) };
+  const derived: Record<string, string> = { 'Content-Length': String(payload.length) };
   const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
-  if (contentType !== null) headers['Content-Type'] = contentType;
-  if (options.credentials) Object.assign(headers, credentialHeaders(options.credentials));
-  Object.assign(headers, options.headers);
-  return headers;
+  if (contentType !== null) derived['Content-Type'] = contentType;
+  if (options.credentials) Object.assign(derived, credentialHeaders(options.credentials));
+  // Header names are case-insensitive: an extra `content-type` replaces `Content-Type`. Node's request
+  // would keep only the last of the two, but a Fetch Request joins them into one `a, b` value.
+  const extra = Object.entries(options.headers ?? {});
+  const replaced = new Set(extra.map(([name]) => name.toLowerCase()));
+  return Object.fromEntries([...Object.entries(derived).filter(([name]) => !replaced.has(name.toLowerCase())), ...extra]);
+}
+
+// Node's timers hold at most 2^31 - 1 ms: a longer delay, like NaN or 0, fires at once.
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+function timeoutOf(options: DeliverOptions): number {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 1 && timeoutMs <= MAX_TIMEOUT_MS))
+    throw new RangeError(`deliver: timeoutMs must be a number of ms from 1 to ${MAX_TIMEOUT_MS}, not ${String(timeoutMs)}`);
+  return timeoutMs;
 }
 
 function send(url: URL, payload: Buffer, options: DeliverOptions, agent: Agent | false | undefined): Promise<DeliveryResponse> {
   const headers = requestHeaders(payload, options);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = timeoutOf(options);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => {
@@ -157,7 +173,7 @@ async function sendToFetch(target: FetchTarget, payload: Buffer, options: Delive
     headers: bodyless ? { ...requestHeaders(payload, options), 'Content-Length': '0' } : requestHeaders(payload, options),
     body: bodyless ? null : payload,
   });
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = timeoutOf(options);
   const started = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -197,6 +213,8 @@ function isFetchTarget(target: unknown): target is FetchTarget {
  * Pass `event` as `undefined` (and no `body`) to send an empty body.
  */
 export async function deliver(target: DeliveryTarget, event: unknown, options: DeliverOptions = {}): Promise<DeliveryResponse> {
+  // Checked before anything starts: no ephemeral server for a call that cannot run.
+  timeoutOf(options);
   const payload = encodeBody(event, options);
   if (typeof target === 'string' || target instanceof URL) {
     return send(new URL(target), payload, options, options.agent);
