@@ -79,6 +79,10 @@ describe('options are checked when the middleware is created', () => {
     expect(create({ ...ok, ...bad })).toThrow(message);
   });
 
+  test('the longest handlerTimeoutMs a timer holds is accepted: the default claimTtlMs follows it, within the same bound', () => {
+    expect(create({ ...ok, handlerTimeoutMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+
   test.each([
     ['1m', "'1mb'"],
     ['512k', "'512kb'"],

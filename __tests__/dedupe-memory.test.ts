@@ -57,7 +57,7 @@ describe('MemoryStore', () => {
     for (const key of ['a', 'b', 'c']) expect(store.claim(key, 60_000)).toEqual({ status: 'in-progress' });
   });
 
-  it('extends a claim held with its token, and answers false for one it no longer holds', async () => {
+  it('extends a claim held with its token, even expired untaken, and answers false once another took it', async () => {
     const store = new MemoryStore();
     const token = claimed(store.claim('evt-1', 60));
     await sleep(40);
@@ -67,6 +67,11 @@ describe('MemoryStore', () => {
     expect(store.claim('evt-1', 60)).toEqual({ status: 'in-progress' });
     expect(store.extend('evt-1', 'not-the-token', 60)).toBe(false);
     await sleep(80);
+    // Expired, nobody took it: its handler still runs, so the claim is taken back.
+    expect(store.extend('evt-1', token, 60)).toBe(true);
+    expect(store.claim('evt-1', 60)).toEqual({ status: 'in-progress' });
+    await sleep(80);
+    claimed(store.claim('evt-1', 60));
     expect(store.extend('evt-1', token, 60)).toBe(false);
   });
 

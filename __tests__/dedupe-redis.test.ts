@@ -160,7 +160,7 @@ describeWithRedis('RedisStore against a real Redis', () => {
       expect(await store.claim(key, 5000)).toEqual({ status: 'completed' });
     });
 
-    it('extends only the claim it holds: true while held, false once it expired or another took it', async () => {
+    it('extends only the claim it holds: true while held or expired untaken, false once another took it', async () => {
       const key = randomUUID();
       const token = claimed(await store.claim(key, 80));
       await sleep(50);
@@ -169,8 +169,13 @@ describeWithRedis('RedisStore against a real Redis', () => {
       expect(await other.claim(key, 5000)).toEqual({ status: 'in-progress' }); // alive only by the extension
       expect(await other.extend(key, 'not-the-token', 5000)).toBe(false);
       await sleep(120);
+      // Expired, nobody took it: its handler still runs, so the claim is taken back.
+      expect(await store.extend(key, token, 50)).toBe(true);
+      expect(await other.claim(key, 5000)).toEqual({ status: 'in-progress' });
+      await sleep(120);
+      const newer = claimed(await other.claim(key, 5000));
       expect(await store.extend(key, token, 5000)).toBe(false);
-      claimed(await other.claim(key, 5000));
+      await other.complete(key, newer, 5000);
       expect(await store.extend(key, token, 5000)).toBe(false);
     });
 

@@ -353,6 +353,34 @@ describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name,
     expect(handled).toBe(0);
   });
 
+  test('close() while a failing store is answering a claim (failMode open): 503 shutting_down, nothing to release', async () => {
+    const released: string[] = [];
+    const store = {
+      claim: () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('store down')), 200)),
+      complete: () => undefined,
+      release: (key: string) => void released.push(key),
+    };
+    let handled = 0;
+    const { app, webhook } = createApp(express, {
+      onError: () => undefined,
+      dedupe: { store, failMode: 'open' },
+      on: { whatsapp_mo_message_received: () => void (handled += 1) },
+    });
+    const first = request(app)
+      .post('/webhook')
+      .set(credentials)
+      .send(textEvent())
+      .then((res) => res);
+    for (let i = 0; i < 100 && webhook.inFlight === 0; i++) await sleep(5);
+    await webhook.close();
+    const answer = await first;
+    expect(answer.status).toBe(503);
+    expect(answer.body.code).toBe('shutting_down');
+    expect(handled).toBe(0);
+    // toEqual would take [undefined] for []: the release of a claim that holds no key is what must not happen.
+    expect(released).toHaveLength(0);
+  });
+
   test('close(): running handlers are aborted and awaited, new deliveries get 503 shutting_down, claims are released', async () => {
     let aborted = false;
     const { app, webhook } = createApp(express, {

@@ -85,6 +85,23 @@ describe.each(expressVersions)('a request built by serverless-http (%s)', (_name
     expect(json(wrong)).toMatchObject({ code: 'unauthorized' });
     expect(seen).toHaveLength(1);
   });
+
+  test('a request with raw headers is read from them only: credentials an earlier middleware set in headers do not count', async () => {
+    const handled: string[] = [];
+    const { app } = createApp(express, { on: { whatsapp_mo_message_received: (event) => void handled.push(event.id) } });
+    const injecting = await listenLocal((req, res) => {
+      req.headers.username = USER;
+      req.headers.authorization = AUTH;
+      app(req, res);
+    });
+    try {
+      const response = await sendRaw(injecting.port, rawPost({}, { body: JSON.stringify(textEvent()) }));
+      expect(response.status).toBe(401);
+      expect(handled).toEqual([]);
+    } finally {
+      await injecting.close();
+    }
+  });
 });
 
 /** An Expect: 100-continue POST with the package's user name and the `authorization` given. */
@@ -358,6 +375,19 @@ describe('innopaasFetchHandler: body streams that are not plain bytes', () => {
   });
   afterAll(() => server.close());
 
+  /** Hands the handler a Request whose body stream yields `chunks` as they are, without a Content-Length. */
+  const postChunks = (chunks: readonly unknown[]): Promise<Response> => {
+    const body = new ReadableStream({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    return handler(
+      new Request('http://localhost/webhook', streamInit({ method: 'POST', headers: fetchHeaders, body, duplex: 'half' })),
+    );
+  };
+
   test('string or ArrayBuffer chunks: 400 request_aborted, with or without a Content-Length, and no unhandled rejection', async () => {
     const body = JSON.stringify(textEvent());
     for (const framing of [{ chunkSize: 64 }, {}]) {
@@ -365,18 +395,18 @@ describe('innopaasFetchHandler: body streams that are not plain bytes', () => {
       expect(response.status).toBe(400);
       expect(json(response)).toMatchObject({ code: 'request_aborted' });
     }
-    const arrayBuffers = new ReadableStream({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(body).buffer);
-        controller.close();
-      },
-    });
-    const answer = await handler(
-      new Request(
-        'http://localhost/webhook',
-        streamInit({ method: 'POST', headers: fetchHeaders, body: arrayBuffers, duplex: 'half' }),
-      ),
-    );
+    const answer = await postChunks([new TextEncoder().encode(body).buffer]);
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ code: 'request_aborted' });
+  });
+
+  test('chunks of another typed array dressed up as Uint8Array: 400 request_aborted, not a hang', async () => {
+    const fake = (): Uint16Array => {
+      const chunk = new Uint16Array(4);
+      Object.defineProperty(chunk, Symbol.toStringTag, { value: 'Uint8Array' });
+      return chunk;
+    };
+    const answer = await postChunks([fake(), fake()]);
     expect(answer.status).toBe(400);
     expect(await answer.json()).toMatchObject({ code: 'request_aborted' });
   });

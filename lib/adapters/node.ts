@@ -44,7 +44,7 @@ function looksLikeRequest(value: unknown): boolean {
  * All values of one header from the raw list. Node folds a repeated `UserName` into one string but
  * drops every `Authorization` line after the first; the raw list keeps them all. Requests built in
  * process (serverless-http on AWS Lambda, other adapters) set `headers` and leave the raw list empty:
- * a name the raw list lacks is read from `headers`.
+ * theirs are read from `headers`.
  */
 function headerValues(req: IncomingMessage, name: string): string | string[] | undefined {
   const raw = req.rawHeaders ?? [];
@@ -55,7 +55,8 @@ function headerValues(req: IncomingMessage, name: string): string | string[] | u
     const value = raw[i + 1] as string;
     found = found === undefined ? value : [...(Array.isArray(found) ? found : [found]), value];
   }
-  return found ?? req.headers[name];
+  // Only a request without a raw list at all: headers set by an earlier middleware are not credentials.
+  return found ?? (raw.length === 0 ? req.headers[name] : undefined);
 }
 
 /** The facts of a Node request, as the receiver reads them, and its answer: one object a request, methods shared. */

@@ -19,8 +19,8 @@ const COMMANDS: Record<CommandName, (args: string[]) => number | Promise<number>
 // `innopaas-webhook schemas | head`: the reader is gone, so there is no one left to tell; end quietly,
 // as other command-line tools do, instead of with an unhandled 'error' and its stack.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit();
-  throw error;
+  if (error.code !== 'EPIPE') process.stderr.write(`innopaas-webhook: cannot write the output: ${error.message}\n`);
+  process.exit(error.code === 'EPIPE' ? undefined : 1);
 });
 
 const isCommand = (name: string | undefined): name is CommandName =>

@@ -76,7 +76,7 @@ export function positiveMs(name: string, value: unknown, fallback: number | unde
 }
 
 /** The longest delay a Node timer keeps: a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A duration that runs on a timer: positive, and no longer than a Node timer can wait (about 24.8 days). */
 export function timerMs(name: string, value: unknown, fallback: number): number {

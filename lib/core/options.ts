@@ -7,6 +7,7 @@ import { EVENT_TYPES, EVENT_TYPE_ALIASES, type WebhookEvent } from '../events';
 import {
   closest,
   fail,
+  MAX_TIMER_MS,
   oneOf,
   optionalFunction,
   optionalSyncFunction,
@@ -225,9 +226,9 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedup
   const claimTtlMs = timerMs(
     'dedupe.claimTtlMs',
     given.claimTtlMs,
-    // Short, so that a crashed instance's claim is gone before the sender's next try; a running
-    // handler keeps its own alive (DedupeStore.extend).
-    Math.max(15_000, handlerTimeoutMs + 5_000),
+    // Short, so that a crashed instance's claim is gone before the sender's next try, and longer than
+    // a handler may run (at most what a timer holds, for the longest handlerTimeoutMs).
+    Math.min(MAX_TIMER_MS, Math.max(15_000, handlerTimeoutMs + 5_000)),
   );
   const timeoutMs = timerMs('dedupe.timeoutMs', given.timeoutMs, 2000);
   const maxEntries = given.maxEntries ?? 100_000;
@@ -255,9 +256,10 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedup
     key: given.key ?? defaultDedupeKey,
     failOpen: oneOf('dedupe.failMode', given.failMode, ['closed', 'open'], 'closed') === 'open',
     timeoutMs,
-    // A heartbeat only where a claim could expire before its handler's deadline (a short claimTtlMs or
-    // ttlMs): with the defaults the handler is stopped and its claim released first, with no timer.
-    renewClaims: Math.min(claimTtlMs, ttlMs) <= handlerTimeoutMs + timeoutMs,
+    // A heartbeat only where a claim could expire before its handler's deadline and its release (the
+    // claim starts in the store before its reply, the release may take timeoutMs): a short claimTtlMs or
+    // ttlMs. With the defaults the handler is stopped and its claim released first, with no timer.
+    renewClaims: Math.min(claimTtlMs, ttlMs) <= handlerTimeoutMs + 2 * timeoutMs,
   };
 }
 

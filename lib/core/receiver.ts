@@ -290,8 +290,13 @@ export class Receiver<Req> {
       claim.then(
         (result) => {
           this.running.delete(delivery);
-          this.afterClaim(result, delivery);
-          this.notifyIdle();
+          try {
+            this.afterClaim(result, delivery);
+          } catch (bug) {
+            request.respond(this.internalError(bug, request.req));
+          } finally {
+            this.notifyIdle();
+          }
         },
         (bug: unknown) => {
           this.untrack(delivery);
@@ -405,7 +410,8 @@ export class Receiver<Req> {
     const answer = (): void => {
       request.respond(this.reject(shuttingDown()));
     };
-    const pending = this.deduper?.release(key as string, token as string, delivery.req, event);
+    // A claim let through by failMode 'open' holds nothing to release.
+    const pending = key === undefined || token === undefined ? undefined : this.deduper?.release(key, token, delivery.req, event);
     if (isThenable(pending)) this.track(delivery, pending.then(answer));
     else answer();
   }

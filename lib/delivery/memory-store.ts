@@ -109,12 +109,15 @@ export class MemoryStore implements DedupeStore {
     if (this.#holds(key, token, Date.now())) this.#entries.delete(key);
   }
 
-  /** Renews the claim held with `token`; false when it is no longer held (it expired, or was taken over). */
+  /**
+   * Renews the claim held with `token`, even expired (nobody took it since: its handler still runs);
+   * false when the key holds another claim or a completion, or was forgotten.
+   */
   extend(key: string, token: string, claimTtlMs: number): boolean {
     const ttl = this.#ttl('claimTtlMs', claimTtlMs);
-    const now = Date.now();
-    if (!this.#holds(key, token, now)) return false;
-    this.#entries.set(key, { token, expires: now + ttl });
+    const current = this.#entries.get(key);
+    if (typeof current !== 'object' || current.token !== token) return false;
+    this.#entries.set(key, { token, expires: Date.now() + ttl });
     return true;
   }
 

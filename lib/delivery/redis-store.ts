@@ -79,9 +79,16 @@ if current == ARGV[1] or current == false then
   return 1
 end
 return 0`);
+// As for complete: a claim that expired with nobody taking it since is taken back, since its handler is
+// still running. Only another's claim, or a completion, means the claim is lost.
 const EXTEND_SCRIPT = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if current == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
 end
 return 0`);
 const RELEASE_SCRIPT = script(`
@@ -159,7 +166,7 @@ export class RedisStore implements DedupeStore {
     );
   }
 
-  /** Renews the claim; false when the key no longer holds `token` (it expired, or another instance took it). */
+  /** Renews the claim (taking it back if it expired untaken); false when another claim or a completion holds the key. */
   extend(key: string, token: string, claimTtlMs: number): Promise<boolean> {
     return this.#withTimeout('extend', async () => {
       const renewed = await this.#eval(EXTEND_SCRIPT, redisKey(this.#prefix + key), [token, toPx('claimTtlMs', claimTtlMs)]);

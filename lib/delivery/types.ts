@@ -23,9 +23,9 @@ export interface DedupeStore {
    * middleware calls it every `claimTtlMs / 3` while a handler runs, so claims can be short: a
    * crashed instance's claim is gone within seconds, and a slow handler still keeps its own. Stores
    * without it need a `claimTtlMs` longer than any handler runs. Looked up once, when the middleware is
-   * created. Return `false` when the claim is no longer held with `token` (it expired, or another
-   * instance took it): the middleware then fires the handler's `signal` and reports it, since a
-   * redelivery may be running the same event.
+   * created. Return `false` when another claim or a completion holds the key (a claim that expired
+   * with nobody taking it may be taken back): the middleware then fires the handler's `signal` and
+   * reports it, since a redelivery may be running the same event.
    */
   // `void` too: a store written before `false` had a meaning returns nothing, and still renews.
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type

@@ -68,16 +68,19 @@ function readDeclared(request: Request, limit: number, timeoutMs: number, done: 
   );
 }
 
+/**
+ * The built-in getter behind every typed array's `Symbol.toStringTag`: it reads the array's real kind
+ * (an own `toStringTag` cannot fake it) and works across realms, undefined for anything else.
+ */
+const typedArrayKind: ((this: unknown) => string | undefined) | undefined = Reflect.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  Symbol.toStringTag,
+)?.get;
+
 /** A Uint8Array from any realm: a test runner's sandbox has globals of its own, the platform's streams not. */
 function isUint8Array(value: unknown): value is Uint8Array {
   if (value instanceof Uint8Array) return true;
-  if (!ArrayBuffer.isView(value)) return false;
-  try {
-    return Object.prototype.toString.call(value) === '[object Uint8Array]';
-  } catch {
-    // An own Symbol.toStringTag getter that throws: not bytes to trust.
-    return false;
-  }
+  return ArrayBuffer.isView(value) && typedArrayKind?.call(value) === 'Uint8Array';
 }
 
 /** Counts the chunks as they come; the stream is cancelled on every failure, so the platform stops receiving it. */

@@ -234,6 +234,12 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
     const data = job?.data as Partial<EventJobData> | null | undefined;
     const payload = typeof data === 'object' && data !== null ? data.event : undefined;
     const event = typeof payload === 'object' && payload !== null ? payload : undefined;
+    const attempts = job?.opts.attempts ?? 1;
+    // BullMQ counted the failed try before it emitted 'failed'.
+    const attempt = Math.max(1, job?.attemptsMade ?? 1);
+    const final = job === undefined || reason?.name === 'UnrecoverableError' || attempt >= attempts;
+    // onError first: it is guarded, and must hear of the dead letter whatever an observer does.
+    report(error, { jobId: job?.id, event, attempt, attempts, final });
     if (observers) {
       const meta = typeof data?.meta === 'object' && data.meta !== null ? data.meta : undefined;
       const observed = observers.beginJob(meta);
@@ -241,11 +247,6 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
       if (event && typeof event.id === 'string') observers.validated(observed, event);
       observers.finishJob(observed, error);
     }
-    const attempts = job?.opts.attempts ?? 1;
-    // BullMQ counted the failed try before it emitted 'failed'.
-    const attempt = Math.max(1, job?.attemptsMade ?? 1);
-    const final = job === undefined || reason?.name === 'UnrecoverableError' || attempt >= attempts;
-    report(error, { jobId: job?.id, event, attempt, attempts, final });
   };
 
   const worker = new BullWorker<EventJobData>(queueName, processor, {
