@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { type HandlerContext, type InnopaasWebhookError, RedisStore } from '../lib';
+import { type HandlerContext, type InnopaasWebhookError, MemoryStore, RedisStore } from '../lib';
 import { createApp, credentials, expressVersions, textEvent } from './helpers/app';
 import { describeWithRedis, startRedisServer, type RedisServer } from './helpers/redis-server';
 
@@ -293,10 +293,16 @@ describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name,
     expect(late?.aborted).toBe(true);
   });
 
-  test('a short claim in the memory store is renewed while its handler runs: a redelivery gets 409, not a second run', async () => {
+  test.each([
+    ['a short claimTtlMs in the memory store', () => ({ claimTtlMs: 300 })],
+    // The middleware's own TTLs are the defaults; only the store knows it keeps 300 ms.
+    ["a user's MemoryStore with a short ttlMs", () => ({ store: new MemoryStore({ ttlMs: 300 }) })],
+    // The default store keeps dedupe.ttlMs, shorter than the default claimTtlMs.
+    ['a short dedupe.ttlMs', () => ({ ttlMs: 300 })],
+  ])('%s: the claim is renewed while its handler runs, a redelivery gets 409, not a second run', async (_name, dedupe) => {
     let runs = 0;
     const { app } = createApp(express, {
-      dedupe: { claimTtlMs: 300 },
+      dedupe: dedupe(),
       on: {
         whatsapp_mo_message_received: async () => {
           runs += 1;

@@ -223,7 +223,7 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedup
   const given = (dedupe ?? {}) as NonNullable<Exclude<InnopaasWebhookOptions['dedupe'], false>>;
   rejectUnknownKeys('dedupe.', given, DEDUPE_KEYS);
   const ttlMs = positiveMs('dedupe.ttlMs', given.ttlMs, DAY_MS) as number;
-  const claimTtlMs = timerMs(
+  const claimTtlOption = timerMs(
     'dedupe.claimTtlMs',
     given.claimTtlMs,
     // Short, so that a crashed instance's claim is gone before the sender's next try, and longer than
@@ -235,6 +235,9 @@ function resolveDedupe(dedupe: unknown, handlerTimeoutMs: number): ResolvedDedup
   if (!Number.isInteger(maxEntries) || maxEntries < 1)
     fail('dedupe.maxEntries', `must be a positive integer (got ${show(maxEntries)})`, 'Defaults to 100000.');
   const store = given.store ?? new MemoryStore({ maxEntries, ttlMs });
+  // A MemoryStore shortens every claim to its own ttlMs (the user's store may keep less than dedupe.ttlMs):
+  // the heartbeat must run on the claim's real life.
+  const claimTtlMs = store instanceof MemoryStore ? Math.min(claimTtlOption, store.maxTtlMs) : claimTtlOption;
   for (const method of ['claim', 'complete', 'release'] as const) {
     if (typeof (store as unknown as Record<string, unknown>)[method] !== 'function') {
       fail(

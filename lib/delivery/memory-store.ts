@@ -69,6 +69,11 @@ export class MemoryStore implements DedupeStore {
     this.#maxEntries = maxEntries;
   }
 
+  /** The longest any entry is kept (the `ttlMs` option): a longer claim or completion is shortened to it. */
+  get maxTtlMs(): number {
+    return this.#maxTtlMs;
+  }
+
   /** Entries held, claimed or completed. Expired entries count until they are next read or evicted. */
   get size(): number {
     return this.#entries.size;
