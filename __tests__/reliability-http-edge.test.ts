@@ -107,7 +107,8 @@ describe.each(expressVersions)('a request built by serverless-http (%s)', (_name
 /** An Expect: 100-continue POST with the package's user name and the `authorization` given. */
 const exchange = (port: number, path: string, authorization: string, body: string): Promise<string> =>
   expectContinueExchange(port, path, { UserName: USER, Authorization: authorization }, body);
-const statusLines = (raw: string) => raw.match(/^HTTP\/1\.1 \d+/gm) ?? [];
+// Not anchored: a body ends without a line break, and the next status line starts right after it.
+const statusLines = (raw: string) => raw.match(/HTTP\/1\.1 \d+/g) ?? [];
 
 describe.each(expressVersions)('handleExpectContinue called once per webhook on one server (%s)', (_name, express) => {
   let server: Server;
@@ -454,6 +455,78 @@ describe('innopaasFetchHandler: body streams that are not plain bytes', () => {
       }
     } finally {
       await upstream.close();
+    }
+  });
+});
+
+describe.each(expressVersions)('requests pipelined behind an answer that closes the connection (%s)', (_name, express) => {
+  /** Writes the requests in one go on one connection; resolves with everything read until the server closes it. */
+  function pipeline(port: number, requests: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let read = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (read += chunk));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        resolve(read);
+      });
+      socket.setTimeout(5_000, () => socket.destroy(new Error('no close within 5 s')));
+      socket.write(requests.join(''));
+    });
+  }
+  const post = (headers: Record<string, string>, event: unknown, path = '/webhook'): string => {
+    const body = JSON.stringify(event);
+    const lines = Object.entries({ ...headers, 'Content-Type': 'application/json' }).map(([k, v]) => `${k}: ${v}\r\n`);
+    return `POST ${path} HTTP/1.1\r\nHost: localhost\r\n${lines.join('')}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  };
+
+  test.each([
+    ['401, dedupe off', { dedupe: false as const }, { ...credentials, UserName: 'wrong' }],
+    ['401, default dedupe', {}, { ...credentials, UserName: 'wrong' }],
+    // Room for the second event, not for the first one's padding.
+    ['413, dedupe off', { dedupe: false as const, limit: JSON.stringify(textEvent()).length + 100 }, credentials],
+  ])('%s: the request behind it runs nothing, and its redelivery runs it once', async (_case, options, firstHeaders) => {
+    const handled: string[] = [];
+    const answers: string[] = [];
+    const { app } = createApp(express, {
+      ...options,
+      observers: [{ begin: () => ({ answered: (answer) => void answers.push(answer.code) }) }],
+      on: { whatsapp_mo_message_received: (event) => void handled.push(event.id) },
+    });
+    const server = await listenLocal(app);
+    try {
+      // The first request is refused before its body is read, so its answer closes the connection.
+      const first = 'limit' in options ? { ...textEvent(), padding: 'x'.repeat(500) } : textEvent();
+      const event = textEvent();
+      const read = await pipeline(server.port, [post(firstHeaders, first), post(credentials, event)]);
+      expect(statusLines(read)).toHaveLength(1);
+      expect(read).toMatch(/^Connection: close/im);
+      expect(handled).toEqual([]);
+      expect(answers).toContain('connection_closing');
+      // The sender, with no answer, sends it again on a new connection: handled once.
+      const again = await sendRaw(server.port, rawPost(credentials, { body: JSON.stringify(event) }));
+      expect(again.status).toBe(200);
+      expect(handled).toEqual([event.id]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('requests pipelined behind a 200 are all answered and handled', async () => {
+    const handled: string[] = [];
+    const { app } = createApp(express, { on: { whatsapp_mo_message_received: (event) => void handled.push(event.id) } });
+    const server = await listenLocal(app);
+    try {
+      const events = [textEvent(), textEvent()];
+      const read = pipeline(server.port, [
+        ...events.map((event) => post(credentials, event)),
+        post({ ...credentials, Connection: 'close' }, textEvent()),
+      ]);
+      expect(statusLines(await read)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
+      expect(handled).toHaveLength(3);
+    } finally {
+      await server.close();
     }
   });
 });

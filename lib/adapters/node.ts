@@ -59,6 +59,22 @@ function headerValues(req: IncomingMessage, name: string): string | string[] | u
   return found ?? (raw.length === 0 ? req.headers[name] : undefined);
 }
 
+/**
+ * Sockets one of our answers is closing. Node still runs the requests pipelined behind such an answer,
+ * but never writes theirs: without dedupe, the sender's retry would run the event a second time.
+ * `closedAny` spares every request the read of `req.socket` until the process has closed one.
+ */
+const closingSockets = new WeakSet();
+let closedAny = false;
+
+function markClosing(req: IncomingMessage): void {
+  const { socket } = req;
+  if (typeof socket === 'object' && socket !== null) {
+    closingSockets.add(socket);
+    closedAny = true;
+  }
+}
+
 /** The facts of a Node request, as the receiver reads them, and its answer: one object a request, methods shared. */
 class NodeRequest<Req> implements ReceiverRequest<Req> {
   readonly method: string;
@@ -86,6 +102,10 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
     return headerValues(this.req, name);
   }
 
+  answerLost(): boolean {
+    return closedAny && closingSockets.has(this.req.socket);
+  }
+
   attachEvent(event: InnopaasEvent | UnknownEvent): void {
     (this.req as WebhookRequest).innopaasEvent = event;
   }
@@ -98,7 +118,10 @@ class NodeRequest<Req> implements ReceiverRequest<Req> {
     else if (typeof next === 'function') {
       // The app's error handler answers a forwarded refusal: it closes the connection as our own answer
       // would, else a client stalled mid-body keeps the socket.
-      if (outcome.error && !res.headersSent && closesConnection(outcome.error.status, req)) res.setHeader('Connection', 'close');
+      if (outcome.error && !res.headersSent && closesConnection(outcome.error.status, req)) {
+        res.setHeader('Connection', 'close');
+        markClosing(req);
+      }
       next(outcome.error);
     } else send(res, outcome.error ? problemOutcome(outcome.error) : RECEIVED, req);
   }
@@ -121,7 +144,10 @@ function send(res: ServerResponse, outcome: RespondOutcome, req?: IncomingMessag
   res.setHeader('Content-Type', outcome.contentType);
   // No Content-Length here: res.end(body) sets it, without a second byte count.
   if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
-  if (closesConnection(outcome.status, req)) res.setHeader('Connection', 'close');
+  if (closesConnection(outcome.status, req)) {
+    res.setHeader('Connection', 'close');
+    markClosing(req as IncomingMessage);
+  }
   res.end(outcome.body);
 }
 

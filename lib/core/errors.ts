@@ -24,6 +24,7 @@ export const PROBLEM_STATUS = {
   dedupe_unavailable: 503,
   queue_unavailable: 503,
   shutting_down: 503,
+  connection_closing: 503,
   internal_error: 500,
 } as const;
 
@@ -51,6 +52,7 @@ const TITLES: Record<ProblemCode, string> = {
   dedupe_unavailable: 'Dedupe store unavailable',
   queue_unavailable: 'Queue unavailable',
   shutting_down: 'Shutting down',
+  connection_closing: 'Connection closing',
   internal_error: 'Internal error',
 };
 

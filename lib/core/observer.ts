@@ -121,6 +121,9 @@ class ObservedRequest<Req> implements ReceiverRequest<Req> {
   waitUntil(work: Promise<unknown>): void {
     this.inner.waitUntil?.(work);
   }
+  answerLost(): boolean {
+    return this.inner.answerLost?.() === true;
+  }
   respond(outcome: Outcome): void {
     this.inner.respond(outcome);
     // Only the first answer counts, as for the adapter: a bug's late 500 after `ack: 'immediately'`.

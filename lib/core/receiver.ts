@@ -38,6 +38,11 @@ export interface ReceiverRequest<Req> {
    * as a Workers `ctx.waitUntil`. Adapters whose process lives on leave it out.
    */
   waitUntil?(work: Promise<unknown>): void;
+  /**
+   * Optional: true once the answer could no longer reach the client, because an earlier answer on the
+   * same connection closes it (a request pipelined behind a 401). Nothing then runs for this request.
+   */
+  answerLost?(): boolean;
 }
 
 /** Everything the receiver knows about one delivery once its event is validated. */
@@ -62,6 +67,10 @@ class Delivery<Req> {
 /** A fresh error per answer: `onError` and observers may keep what they are given. */
 const shuttingDown = (): InnopaasWebhookError =>
   new InnopaasWebhookError('shutting_down', { detail: 'The receiver is shutting down; retry later.' });
+const connectionClosing = (): InnopaasWebhookError =>
+  new InnopaasWebhookError('connection_closing', {
+    detail: 'An earlier answer on this connection closes it: this request was not handled. Send it again.',
+  });
 
 function isEmptyObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -206,6 +215,7 @@ export class Receiver<Req> {
     if (this.closing) {
       return this.reject(shuttingDown());
     }
+    if (request.answerLost?.() === true) return this.reject(connectionClosing());
     return undefined;
   }
 
@@ -272,6 +282,11 @@ export class Receiver<Req> {
     // close() began while the body was on its way: nothing starts now (the sender retries elsewhere).
     if (this.closing) {
       request.respond(this.reject(shuttingDown()));
+      return;
+    }
+    // An answer of an earlier request on the connection closed it while this body was read.
+    if (request.answerLost?.() === true) {
+      request.respond(this.reject(connectionClosing()));
       return;
     }
 
