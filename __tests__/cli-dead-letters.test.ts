@@ -83,7 +83,10 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
 
   it('lists the events whose tries are used up, and replays one, then all, to a worker that now succeeds', async () => {
     expect((await cli(['dead-letters', 'list', '--redis', redis.url, '--queue', name])).stdout).toBe('no dead letters\n');
-    const events = [{ ...textEvent(), id: 'evt:1' }, textEvent(), textEvent()];
+    // A sender's id may hold anything: a newline and a terminal escape must not split or colour a row.
+    const hostile = 'evt:2\n\u001b[31mred';
+    const events = [{ ...textEvent(), id: 'evt:1' }, { ...textEvent(), id: hostile }, textEvent()];
+    const shown = (id: string) => (id === hostile ? 'evt:2\\u000a\\u001b[31mred' : id);
     const hand = bullmqQueue(queue, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
     for (const event of events) await hand.enqueue(event as never);
     worker = createWorker({
@@ -105,7 +108,7 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
     expect(lines[0]).toMatch(/^EVENT ID +TYPE +TRIES +FAILED AT +LAST ERROR$/);
     expect(lines).toHaveLength(4);
     for (const event of events) {
-      const line = lines.find((l) => l.startsWith(`${event.id as string} `));
+      const line = lines.find((l) => l.startsWith(`${shown(event.id as string)} `));
       expect(line).toMatch(
         / whatsapp_mo_message_received +2 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +The whatsapp_mo_message_received handler failed: Error: downstream\\u000ais down$/,
       );
@@ -134,6 +137,7 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
     const all = await cli(['dead-letters', 'replay', '--all', '--redis', redis.url, '--queue', name]);
     expect(all).toMatchObject({ code: 0, stderr: '' });
     expect(all.stdout).toContain('2 replayed\n');
+    expect(all.stdout).toContain(`replayed ${shown(hostile)}\n`);
     await until(async () => handled.length === 3, 'every event');
     expect(await queue.getFailedCount()).toBe(0);
   });

@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { describeThrown } from '../core/errors';
+import { describeThrown, escapeText } from '../core/errors';
 import { eventIdOf, jobIdOf } from '../integrations/bullmq/job-id';
 import { loadBullmq } from '../integrations/bullmq/load';
 import { parseCommandArgs } from './args';
@@ -37,12 +37,18 @@ function describe(job: Job): DeadLetter {
 /** A failed job as loaded: the job, or why its stored hash could not be read (e.g. `data` not JSON). */
 type Loaded = { jobId: string; job: Job } | { jobId: string; unreadable: string };
 
+/**
+ * An id or type as a line of text shows it: they come from the sender, and a newline or a terminal escape
+ * in one would split a row or recolour the terminal. `--json` keeps them as they are.
+ */
+const shown = (text: string): string => escapeText(text, Number.MAX_SAFE_INTEGER);
+
 const unreadableLetter = (jobId: string, reason: string): DeadLetter => ({
   id: eventIdOf(jobId),
   type: '(unreadable)',
   attempts: null,
   failedAt: '',
-  error: `cannot read job ${jobId}: ${reason}`,
+  error: `cannot read job ${shown(jobId)}: ${reason}`,
 });
 
 /**
@@ -128,7 +134,15 @@ function redisError(error: unknown, url: string): Error {
 
 function table(letters: DeadLetter[]): string {
   const header = { id: 'EVENT ID', type: 'TYPE', attempts: 'TRIES', failedAt: 'FAILED AT', error: 'LAST ERROR' };
-  const rows = [header, ...letters.map((l) => ({ ...l, attempts: l.attempts === null ? '-' : String(l.attempts) }))];
+  const rows = [
+    header,
+    ...letters.map((l) => ({
+      ...l,
+      id: shown(l.id),
+      type: shown(l.type),
+      attempts: l.attempts === null ? '-' : String(l.attempts),
+    })),
+  ];
   const width = (key: 'id' | 'type' | 'attempts' | 'failedAt') => Math.max(...rows.map((row) => row[key].length));
   const widths = { id: width('id'), type: width('type'), attempts: width('attempts'), failedAt: width('failedAt') };
   return rows
@@ -201,7 +215,7 @@ async function list(queue: Queue, json: boolean): Promise<number> {
     else {
       unreadable += 1;
       letters.push(unreadableLetter(loaded.jobId, loaded.unreadable));
-      process.stderr.write(`error: cannot read job ${loaded.jobId}: ${loaded.unreadable}\n`);
+      process.stderr.write(`error: cannot read job ${shown(loaded.jobId)}: ${loaded.unreadable}\n`);
     }
   }
   if (json) for (const letter of letters) process.stdout.write(`${JSON.stringify(letter)}\n`);
@@ -216,12 +230,12 @@ async function replay(queue: Queue, ids: string[]): Promise<number> {
     try {
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       replayed += 1;
-      process.stdout.write(`replayed ${id}\n`);
+      process.stdout.write(`replayed ${shown(id)}\n`);
     } catch (error) {
       // A silent Redis would time out on every job in turn: stop at the first.
       if (isTimeout(error)) throw error;
       failed += 1;
-      process.stderr.write(`error: ${id}: ${describeThrown(error)}\n`);
+      process.stderr.write(`error: ${shown(id)}: ${describeThrown(error)}\n`);
     }
   };
   if (ids.length === 0) {
@@ -232,7 +246,7 @@ async function replay(queue: Queue, ids: string[]): Promise<number> {
       if ('job' in loaded) await replayOne(loaded.job, describe(loaded.job).id);
       else {
         failed += 1;
-        process.stderr.write(`error: skipped job ${loaded.jobId}: cannot read it: ${loaded.unreadable}\n`);
+        process.stderr.write(`error: skipped job ${shown(loaded.jobId)}: cannot read it: ${loaded.unreadable}\n`);
       }
     }
   } else {
@@ -243,12 +257,12 @@ async function replay(queue: Queue, ids: string[]): Promise<number> {
       } catch (error) {
         if (isTimeout(error)) throw error;
         failed += 1;
-        process.stderr.write(`error: ${id}: cannot read its job: ${describeThrown(error)}\n`);
+        process.stderr.write(`error: ${shown(id)}: cannot read its job: ${describeThrown(error)}\n`);
         continue;
       }
       if (!job || !(await job.isFailed())) {
         failed += 1;
-        process.stderr.write(`error: ${id}: ${job ? `not a dead letter (${await job.getState()})` : 'no such job'}\n`);
+        process.stderr.write(`error: ${shown(id)}: ${job ? `not a dead letter (${await job.getState()})` : 'no such job'}\n`);
       } else await replayOne(job, id);
     }
   }
