@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { textEvent } from './helpers/app';
+import { AUTH, USER, textEvent } from './helpers/app';
 
 // What a newcomer sees on the terminal when a handler fails: a real Express service in a child process,
 // a delivery over HTTP, then everything the process wrote on stderr.
@@ -18,10 +18,15 @@ interface Run {
 }
 
 /** Starts the service, posts `payload` once, stops it gracefully; the answer and what it printed. */
-async function deliverTo(scenario: string, payload: unknown, express = 'express'): Promise<Run> {
+async function deliverTo(
+  scenario: string,
+  payload: unknown,
+  express = 'express',
+  credentials = { UserName: USER, Authorization: AUTH },
+): Promise<Run> {
   const child = spawn(process.execPath, [path.join(__dirname, 'helpers', 'stderr-server.js')], {
     cwd: ROOT,
-    env: { ...process.env, SCENARIO: scenario, EXPRESS: express, DEBUG: '' },
+    env: { ...process.env, SCENARIO: scenario, EXPRESS: express, DEBUG: '', U: USER, A: AUTH },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -45,7 +50,7 @@ async function deliverTo(scenario: string, payload: unknown, express = 'express'
     });
     const response = await fetch(`http://127.0.0.1:${port}/webhook`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', UserName: 'u', Authorization: 'a' },
+      headers: { 'Content-Type': 'application/json', ...credentials },
       body: JSON.stringify(payload),
     });
     await response.arrayBuffer();
@@ -102,6 +107,16 @@ describe('without onError, a reported error is printed once on stderr', () => {
     expect(blocks(run.stderr)).toEqual([
       expect.stringMatching(/^innopaas-webhook: .*\(dedupe_unavailable, event .*\nError: redis unreachable\n/),
     ]);
+  });
+
+  test('a handler error quoting the credentials: printed with them cut out, the longer one whole', async () => {
+    const secret = 'acme-prod-9f8e7d6c5b4a39281706';
+    const run = await deliverTo('quotesCredentials', textEvent(), 'express', { UserName: 'acme-prod', Authorization: secret });
+    expect(run.status).toBe(500);
+    const [block] = blocks(run.stderr);
+    expect(block).toContain('\nError: upstream refused Authorization=[redacted]\n');
+    expect(run.stderr).not.toContain('9f8e7d6c5b4a39281706');
+    expect(run.stderr).not.toContain('acme-prod');
   });
 
   test("an unknown event's type cannot forge a line of its own", async () => {

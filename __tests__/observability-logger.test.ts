@@ -73,6 +73,32 @@ describe.each(expressVersions)('the logger option with pino (%s)', (_name, expre
     expect(raw()).not.toContain(USER);
   });
 
+  test.each([
+    // The user name is the start of the Authorization value: cutting it first would leave the rest.
+    ['a user name inside the Authorization value', 'acme-prod', 'acme-prod-9f8e7d6c5b4a39281706', ''],
+    // The message is cut at 200 characters for the log: the secret across the cut must not keep its start.
+    ['a credential across the cut of a long message', USER, AUTH, 'x'.repeat(140)],
+  ])('%s: no part of a credential reaches the log', async (_case, userName, authorization, padding) => {
+    const log = capture();
+    const { app } = createApp(express, {
+      userName,
+      authorization,
+      logger: log.logger,
+      onError: () => {},
+      on: {
+        [TEXT]: () => {
+          throw new Error(`${padding} upstream refused key ${authorization}`);
+        },
+      },
+    });
+    await request(app).post('/webhook').set({ UserName: userName, Authorization: authorization }).send(textEvent()).expect(500);
+    const failed = log.records().find((line) => line.msg === 'handler failed');
+    expect((failed?.err as Record<string, string>).stack).toContain('upstream refused key [redacted]');
+    // No eight characters in a row of either credential are left anywhere.
+    for (const secret of [userName, authorization])
+      for (let i = 0; i + 8 <= secret.length; i++) expect(log.raw()).not.toContain(secret.slice(i, i + 8));
+  });
+
   test('refused requests are logged without an event, and without what they sent', async () => {
     const log = capture();
     const refused = createApp(express, { logger: log.logger }).app;

@@ -31,6 +31,16 @@ const scenarios = {
     ack: 'immediately',
   },
   unknownType: { onUnknownEvent: failingHandler },
+  // The Authorization value begins with the user name, and the handler's message quotes it.
+  quotesCredentials: {
+    userName: 'acme-prod',
+    authorization: 'acme-prod-9f8e7d6c5b4a39281706',
+    on: {
+      whatsapp_mo_message_received: () => {
+        throw new Error('upstream refused Authorization=acme-prod-9f8e7d6c5b4a39281706');
+      },
+    },
+  },
   storeDown: {
     on: { whatsapp_mo_message_received: () => {} },
     dedupe: {
@@ -44,7 +54,7 @@ const scenarios = {
 const options = scenarios[process.env.SCENARIO];
 if (!options) throw new Error(`unknown SCENARIO ${process.env.SCENARIO}`);
 const app = express();
-const webhook = innopaasWebhook({ userName: 'u', authorization: 'a', ...options });
+const webhook = innopaasWebhook({ userName: process.env.U, authorization: process.env.A, ...options });
 app.use('/webhook', webhook);
 const server = app.listen(0, '127.0.0.1', () => console.log(`port ${server.address().port}`));
 // The README's graceful shutdown: background handlers finish (and report) before the exit.

@@ -145,7 +145,7 @@ function handlerFailure(error: unknown, event: AnyEvent, redact = (text: string)
   // The cause's message is in ours, so that `console.error(err.message)` says what went wrong; a 5xx
   // answer never shows it to the sender.
   return new InnopaasWebhookError('handler_failed', {
-    detail: `The ${describeThrown(event.type)} handler failed: ${redact(describeThrown(error))}`,
+    detail: `The ${describeThrown(event.type)} handler failed: ${describeThrown(error, redact)}`,
     cause: error,
   });
 }

@@ -129,7 +129,7 @@ export function isInnopaasWebhookError(value: unknown): value is InnopaasWebhook
  * A short, single-line description of anything user code threw or rejected with, for messages and
  * logs: never throws itself (revoked Proxies, throwing getters), never longer than 200 characters.
  */
-export function describeThrown(value: unknown): string {
+export function describeThrown(value: unknown, redact?: (text: string) => string): string {
   let text: string;
   try {
     if (value instanceof Error) text = `${value.name}: ${value.message}`;
@@ -141,7 +141,8 @@ export function describeThrown(value: unknown): string {
   } catch {
     text = 'an unreadable value';
   }
-  return escapeText(text, 200);
+  // Before the cut: a secret across the 200th character would keep its first part.
+  return escapeText(redact ? redact(text) : text, 200);
 }
 
 // eslint-disable-next-line no-control-regex
@@ -158,6 +159,19 @@ export function escapeText(text: string, max = 200): string {
   // Never cut between the two halves of an emoji: the line would end in a lone surrogate.
   const end = (escaped.charCodeAt(max - 2) & 0xfc00) === 0xd800 ? max - 2 : max - 1;
   return `${escaped.slice(0, end)}…`;
+}
+
+/**
+ * Cuts each secret (the configured credentials) out of a text, for what the package writes: error
+ * messages, stacks, log lines. Longest first, so that a user name inside an Authorization value cannot
+ * break the longer match. (Credentials are visible ASCII, so escaping leaves them as they are.)
+ */
+export function createRedactor(secrets: readonly string[]): (text: string) => string {
+  const sorted = [...new Set(secrets)].filter((secret) => secret !== '').sort((a, b) => b.length - a.length);
+  return (text) => {
+    for (const secret of sorted) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
+    return text;
+  };
 }
 
 /** RFC 9457 problem details. Never contains credentials, headers or the payload. */

@@ -1,5 +1,4 @@
 import createDebug from 'debug';
-import type { Credentials } from '../stages/credentials';
 import { dropResult } from './async';
 import { describeThrown, type InnopaasWebhookError } from './errors';
 import type { DeliveryAnswer, DeliveryObservation, DeliveryObserver } from './observer';
@@ -26,7 +25,7 @@ const log = createDebug('innopaas-webhook');
  * Error messages and stacks can quote anything, a credential included: every configured credential
  * is cut out of them.
  */
-export function loggerObserver(logger: unknown, credentials: readonly Credentials[] | null): DeliveryObserver | undefined {
+export function loggerObserver(logger: unknown, redact = (text: string) => text): DeliveryObserver | undefined {
   if (logger === undefined) return undefined;
   for (const method of METHODS) {
     if (typeof (logger as Record<string, unknown> | null)?.[method] !== 'function') {
@@ -38,16 +37,11 @@ export function loggerObserver(logger: unknown, credentials: readonly Credential
     }
   }
   const root = logger as LoggerLike;
-  const secrets = (credentials ?? []).flatMap((pair) => [pair.userName, pair.authorization]);
-  const redact = (text: string) => {
-    for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
-    return text;
-  };
   const describeError = (error: InnopaasWebhookError) => {
     const fields: Record<string, unknown> = { code: error.code, message: redact(error.message) };
     const { cause } = error;
     if (cause !== undefined) {
-      fields.cause = redact(describeThrown(cause));
+      fields.cause = describeThrown(cause, redact);
       const stack = cause instanceof Error ? cause.stack : undefined;
       if (typeof stack === 'string') fields.stack = redact(stack);
     }

@@ -18,7 +18,8 @@ import {
   timerMs,
 } from './option-checks';
 import { checkTimeZone } from '../events/time';
-import { reportToStderr } from './report';
+import { createRedactor } from './errors';
+import { isStderrReport, stderrReport } from './report';
 import type { ErrorHook, InnopaasWebhookOptions } from './types';
 import { resolveObservers, type Observers } from './observer';
 import { loggerObserver } from './logger';
@@ -49,6 +50,8 @@ export interface ResolvedConfig<Req> {
   maxEventAgeMs: number | undefined;
   /** Metrics, traces, the logger: null when none is configured, so the request path skips them. */
   observers: Observers | null;
+  /** Cuts the configured credentials out of what the package writes (messages, stacks, log lines). */
+  redact: ((text: string) => string) | undefined;
 }
 
 export interface ResolvedDedupe {
@@ -339,13 +342,15 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
   const handlerTimeoutMs = timerMs('handlerTimeoutMs', options.handlerTimeoutMs, 10_000);
   const queue = resolveQueue(options);
 
+  const redact = credentials ? createRedactor(credentials.flatMap((pair) => [pair.userName, pair.authorization])) : undefined;
   return {
     credentials,
+    redact,
     handlers: resolveHandlers<Req>(options.on),
     onUnknownEvent: options.onUnknownEvent,
     onInvalidEvent: options.onInvalidEvent,
     onDuplicate: options.onDuplicate,
-    onError: onError === false ? undefined : (onError ?? reportToStderr),
+    onError: onError === false ? undefined : (onError ?? stderrReport(redact)),
     allowRequest: options.allowRequest,
     methods: new Set(upper),
     allowHeader: upper.join(', '),
@@ -362,7 +367,7 @@ export function parseOptions<Req>(options: InnopaasWebhookOptions<Req>): Resolve
     dedupe: queue ? null : resolveDedupe(options.dedupe, handlerTimeoutMs),
     timeZone,
     maxEventAgeMs: positiveMs('maxEventAgeMs', options.maxEventAgeMs, undefined),
-    observers: resolveObservers(options.observers, loggerObserver(options.logger, credentials), queue !== undefined, timeZone),
+    observers: resolveObservers(options.observers, loggerObserver(options.logger, redact), queue !== undefined, timeZone),
   };
 }
 
@@ -371,7 +376,7 @@ export function describeConfig(config: ResolvedConfig<unknown>): Record<string, 
   return {
     credentials: config.credentials ? `${config.credentials.length} pair(s) [redacted]` : 'none (insecureNoAuth)',
     handlers: [...config.handlers.keys()],
-    onError: config.onError === reportToStderr ? 'stderr' : config.onError ? 'function' : false,
+    onError: config.onError && isStderrReport(config.onError) ? 'stderr' : config.onError ? 'function' : false,
     methods: [...config.methods],
     limit: config.limit,
     bodyTimeoutMs: config.bodyTimeoutMs,

@@ -102,9 +102,8 @@ export class Receiver<Req> {
 
   constructor(private readonly config: ResolvedConfig<Req>) {
     this.checkCredentials = config.credentials ? createCredentialCheck(config.credentials) : null;
-    const secrets = (config.credentials ?? []).flatMap((pair) => [pair.userName, pair.authorization]);
     // Handlers' error messages reach onError, the default stderr report and DEBUG: never a credential.
-    this.dispatcher = new Dispatcher({ ...config, redact: (text) => redactAll(text, secrets) });
+    this.dispatcher = new Dispatcher(config);
     this.deduper = config.dedupe
       ? new Deduper<Req>(config.dedupe, (error, req, event) => {
           this.report(error, req, event);
@@ -667,11 +666,6 @@ export class Receiver<Req> {
 function describeProblems(problems: readonly ValidationProblem[] | undefined): string {
   if (!problems || problems.length === 0) return '(none)';
   return problems.map((problem) => `${escapeText(problem.path, 120)} ${escapeText(problem.message, 120)}`).join('; ');
-}
-
-function redactAll(text: string, secrets: readonly string[]): string {
-  for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
-  return text;
 }
 
 /** `result.status`, read without trusting `result`. */

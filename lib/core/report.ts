@@ -1,5 +1,5 @@
 import type { InnopaasWebhookError } from './errors';
-import type { ErrorContext } from './types';
+import type { ErrorContext, ErrorHook } from './types';
 
 /** Causes wrapped in causes (a driver's error inside a pool's) are followed this deep. */
 const MAX_CAUSES = 4;
@@ -54,6 +54,17 @@ export function formatReport(error: InnopaasWebhookError, context: Pick<ErrorCon
  * app gave no `onError`: one `console.error` block, as Express's final handler prints an error nobody
  * handled, so that a failing handler is never silent. `onError: false` turns it off.
  */
-export function reportToStderr(error: InnopaasWebhookError, context: ErrorContext<unknown>): void {
-  console.error(formatReport(error, context));
+export function stderrReport(redact?: (text: string) => string): ErrorHook<unknown> {
+  // The stacks printed are the app's own errors, which may quote a credential as well as any message.
+  const report = (error: InnopaasWebhookError, context: ErrorContext<unknown>) => {
+    const text = formatReport(error, context);
+    console.error(redact ? redact(text) : text);
+  };
+  stderrReports.add(report);
+  return report;
 }
+
+const stderrReports = new WeakSet();
+
+/** Whether `onError` is the default report (for the description `debug` prints at creation). */
+export const isStderrReport = (hook: object): boolean => stderrReports.has(hook);

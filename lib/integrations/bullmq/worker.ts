@@ -154,7 +154,7 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
     );
   optionalFunction('onError', options.onError);
   const onError = options.onError ?? reportToStderr;
-  const observers = resolveObservers(options.observers, loggerObserver(options.logger, null), false, timeZone);
+  const observers = resolveObservers(options.observers, loggerObserver(options.logger), false, timeZone);
   const dispatch = buildEventDispatch<JobInfo>({ on, onUnknownEvent, timeZone, handlerTimeoutMs }, observers);
   const lockDuration = timerMs('lockDurationMs', options.lockDurationMs, 5_000);
   const stalledInterval = timerMs('stalledIntervalMs', options.stalledIntervalMs, 2_000);
