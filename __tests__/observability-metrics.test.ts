@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import type { DedupeStore, EventQueue, InnopaasWebhookOptions } from '../lib';
@@ -328,9 +330,53 @@ describe('metrics outside a request', () => {
     expect(scraped.value('innopaas_webhook_queue_jobs', { queue: 'innopaas', state: 'waiting' })).toBe(7);
   });
 
+  test('a registry cleared and measured again, or shared by two setups: the queue depth is still reported', async () => {
+    const registry = new Registry();
+    const source = (waiting: number) => ({ getJobCounts: async () => ({ waiting }) });
+    prometheusMetrics({ registry }).watchQueue(source(1), 'first');
+    // A second setup of the same registry (the worker's, say) watches another queue: the one gauge reads both.
+    prometheusMetrics({ registry }).watchQueue(source(2), 'second');
+    let scraped = await scrape(registry);
+    expect(scraped.value('innopaas_webhook_queue_jobs', { queue: 'first' })).toBe(1);
+    expect(scraped.value('innopaas_webhook_queue_jobs', { queue: 'second' })).toBe(2);
+    registry.clear();
+    prometheusMetrics({ registry }).watchQueue(source(3), 'third');
+    scraped = await scrape(registry);
+    expect(scraped.value('innopaas_webhook_queue_jobs', { queue: 'third' })).toBe(3);
+  });
+
+  test("the package's ESM and CommonJS builds in one process, on one registry: the queue one watches is counted", () => {
+    // Each build holds a module of its own; the built files, as an app that mixes import and require loads them.
+    const script = `
+      import { createRequire } from 'node:module';
+      import { Registry } from 'prom-client';
+      const esm = await import('innopaas-webhook/metrics');
+      const cjs = createRequire(process.cwd() + '/')('innopaas-webhook/metrics');
+      if (esm.prometheusMetrics === cjs.prometheusMetrics) throw new Error('one module, not two');
+      const registry = new Registry();
+      esm.prometheusMetrics({ registry });
+      cjs.prometheusMetrics({ registry }).watchQueue({ getJobCounts: async () => ({ waiting: 4 }) }, 'q');
+      process.stdout.write(await registry.metrics());
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(__dirname, '..') }).toString();
+    expect(out).toContain('innopaas_webhook_queue_jobs{queue="q",state="waiting"} 4');
+  });
+
+  test('buckets that differ from those a histogram of the registry has already are refused, not ignored', () => {
+    const registry = new Registry();
+    prometheusMetrics({ registry, handlerBuckets: [0.1, 1] });
+    expect(() => prometheusMetrics({ registry, handlerBuckets: [30, 60] })).toThrow(
+      /handlerBuckets.*differs from the buckets innopaas_webhook_handler_duration_seconds has in this registry already \(0\.1, 1\)/,
+    );
+    // The same buckets, or none, take the histogram as it is.
+    expect(() => prometheusMetrics({ registry, handlerBuckets: [1, 0.1] })).not.toThrow();
+    expect(() => prometheusMetrics({ registry })).not.toThrow();
+  });
+
   test('bad options are refused with the fix', () => {
     expect(() => prometheusMetrics({} as never)).toThrow(/option `registry` must be a prom-client Registry/);
     expect(() => prometheusMetrics({ registry: new Registry(), lagBuckets: [] })).toThrow(/lagBuckets/);
+    expect(() => prometheusMetrics({ registry: new Registry(), queueCountsTimeoutMs: 0 })).toThrow(/queueCountsTimeoutMs/);
     expect(() => prometheusMetrics({ registry: new Registry(), buckets: [1] } as never)).toThrow(/`buckets` is not an option/);
     const [express] = expressVersions.map(([, e]) => e);
     expect(() => createApp(express as ExpressFactory, { observers: [{}] as never })).toThrow(

@@ -10,7 +10,7 @@ import { createApp, credentials, expressVersions, textEvent } from './helpers/ap
 import { scrape } from './helpers/prometheus';
 import { childOf, useInMemoryTracing } from './helpers/tracing';
 import { useQueueOnRedis } from './helpers/bullmq-queue';
-import { describeWithRedis, type RedisServer } from './helpers/redis-server';
+import { describeWithRedis, redisCommand, type RedisServer } from './helpers/redis-server';
 import { lineSink } from './helpers/logs';
 import { until } from './helpers/wait';
 
@@ -75,6 +75,27 @@ describeWithRedis('observability through a BullMQ queue', () => {
     expect(first.attributes['error.type']).toBe('handler_failed');
     expect(second.status.code).toBe(SpanStatusCode.UNSET);
     expect(childOf(first, send) && childOf(second, send)).toBe(true);
+  });
+
+  test('a Redis that stops answering does not stall the scrape: the queue depth keeps its last values', async () => {
+    const registry = new Registry();
+    const metrics = prometheusMetrics({ registry, queueCountsTimeoutMs: 200 });
+    metrics.watchQueue(queue, name);
+    await bullmqQueue(queue).enqueue(textEvent() as never);
+    expect((await scrape(registry)).value('innopaas_webhook_queue_jobs', { queue: name, state: 'waiting' })).toBe(1);
+    // Every client's commands (a new client's too) wait for 1.5 s: BullMQ's count cannot answer in time.
+    await redisCommand(redis.port, ['CLIENT', 'PAUSE', '1500', 'ALL']);
+    const paused = Date.now();
+    try {
+      const stalled = new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 1_000));
+      const scraped = await Promise.race([scrape(registry), stalled]);
+      expect(scraped).not.toBe('stalled');
+      if (scraped === 'stalled') return;
+      expect(scraped.value('innopaas_webhook_queue_jobs', { queue: name, state: 'waiting' })).toBe(1);
+      expect(scraped.text).toContain('innopaas_webhook_responses_total');
+    } finally {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, paused + 1_600 - Date.now())));
+    }
   });
 
   test('prometheusMetrics counts jobs by type and outcome, times handlers, and reports queue depth', async () => {

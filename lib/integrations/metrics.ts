@@ -8,7 +8,8 @@ import type {
   DeliveryStart,
 } from '../core/observer';
 import type { InnopaasWebhookError } from '../core/errors';
-import { fail, rejectUnknownKeys, show } from '../core/option-checks';
+import { withTimeout } from '../core/async';
+import { fail, rejectUnknownKeys, show, timerMs } from '../core/option-checks';
 
 /** Handler durations: from a millisecond to the default 10-second `handlerTimeoutMs`. */
 export const HANDLER_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,6 +23,11 @@ export interface PrometheusMetricsOptions {
   handlerBuckets?: number[];
   /** Buckets of `innopaas_webhook_event_lag_seconds`. Defaults to 0.5 s … 1 h. */
   lagBuckets?: number[];
+  /**
+   * How long a scrape waits for a watched queue's counts (`watchQueue`) before it answers with the last
+   * ones: Redis down or reconnecting must not stall the whole scrape. Defaults to 1,000 ms.
+   */
+  queueCountsTimeoutMs?: number;
 }
 
 /** What BullMQ's `Queue` offers for its depth: `getJobCounts()` resolves to counts by state. */
@@ -53,7 +59,22 @@ function buckets(name: string, given: unknown, fallback: number[]): number[] {
   return [...(given as number[])].sort((a, b) => a - b);
 }
 
-const queuesOf = new WeakMap<Registry, Map<string, JobCountsSource>>();
+/**
+ * What every copy of this module in the process shares, by registry: the queues to count and the buckets
+ * each histogram was made with. The CommonJS and ESM builds, or two installed versions, may register into
+ * one registry; the gauge one of them made must count the queues every copy watches.
+ */
+interface SharedState {
+  queues: WeakMap<Registry, Map<string, JobCountsSource>>;
+  buckets: WeakMap<object, readonly number[]>;
+}
+const SHARED_KEY = Symbol.for('innopaas-webhook.metrics.v1');
+const shared = ((globalThis as Record<symbol, SharedState | undefined>)[SHARED_KEY] ??= {
+  queues: new WeakMap(),
+  buckets: new WeakMap(),
+});
+
+const QUEUE_GAUGE = 'innopaas_webhook_queue_jobs';
 
 /**
  * Prometheus metrics of every delivery, in the user's prom-client registry, for the `observers` option
@@ -63,7 +84,7 @@ const queuesOf = new WeakMap<Registry, Map<string, JobCountsSource>>();
 export function prometheusMetrics(options: PrometheusMetricsOptions): PrometheusMetrics {
   if (typeof options !== 'object' || options === null)
     fail('options', `must be an object (got ${show(options)})`, 'Pass `{ registry }`.');
-  rejectUnknownKeys('', options, ['registry', 'handlerBuckets', 'lagBuckets']);
+  rejectUnknownKeys('', options, ['registry', 'handlerBuckets', 'lagBuckets', 'queueCountsTimeoutMs']);
   const { registry } = options;
   if (typeof (registry as Partial<Registry> | undefined)?.getSingleMetric !== 'function') {
     fail(
@@ -75,8 +96,32 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
   const registers = [registry];
   const counter = <K extends string>(name: string, help: string, labelNames: K[]) =>
     existing<Counter<K>>(registry, name) ?? new Counter({ name, help, labelNames, registers });
-  const histogram = <K extends string>(name: string, help: string, labelNames: K[], bucketList: number[]) =>
-    existing<Histogram<K>>(registry, name) ?? new Histogram({ name, help, labelNames, buckets: bucketList, registers });
+  const histogram = <K extends string>(
+    name: string,
+    help: string,
+    labelNames: K[],
+    option: string,
+    given: unknown,
+    fallback: number[],
+  ) => {
+    const wanted = buckets(option, given, fallback);
+    const found = existing<Histogram<K>>(registry, name);
+    if (!found) {
+      const made = new Histogram({ name, help, labelNames, buckets: wanted, registers });
+      shared.buckets.set(made, wanted);
+      return made;
+    }
+    // Another prometheusMetrics() of this registry made it: buckets asked for must be the ones it has.
+    const had = shared.buckets.get(found);
+    if (given !== undefined && had !== undefined && had.join() !== wanted.join())
+      fail(
+        option,
+        `differs from the buckets ${name} has in this registry already (${had.join(', ')})`,
+        'Pass the same buckets to every prometheusMetrics() of one registry, or leave them out of all but the first.',
+      );
+    return found;
+  };
+  const countsTimeoutMs = timerMs('queueCountsTimeoutMs', options.queueCountsTimeoutMs, 1_000);
 
   const responses = counter('innopaas_webhook_responses_total', 'Requests answered, by HTTP status and answer or problem code.', [
     'status',
@@ -95,42 +140,47 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
     'innopaas_webhook_handler_duration_seconds',
     'Time the handler of an event took, by event type and outcome (success, handler_failed, handler_timeout).',
     ['type', 'outcome'],
-    buckets('handlerBuckets', options.handlerBuckets, HANDLER_BUCKETS),
+    'handlerBuckets',
+    options.handlerBuckets,
+    HANDLER_BUCKETS,
   );
   const lag = histogram(
     'innopaas_webhook_event_lag_seconds',
     'Arrival time minus the eventTime of the event, by type.',
     ['type'],
-    buckets('lagBuckets', options.lagBuckets, LAG_BUCKETS),
+    'lagBuckets',
+    options.lagBuckets,
+    LAG_BUCKETS,
   );
 
-  if (!queuesOf.has(registry)) {
-    const queues = new Map<string, JobCountsSource>();
-    queuesOf.set(registry, queues);
-    if (!existing(registry, 'innopaas_webhook_queue_jobs')) {
-      new Gauge({
-        name: 'innopaas_webhook_queue_jobs',
-        help: 'Jobs in the queue, by queue and state, read at every scrape.',
-        labelNames: ['queue', 'state'],
-        registers,
-        async collect() {
-          await Promise.all(
-            [...queues].map(async ([name, queue]) => {
-              let counts: Record<string, number> | null;
-              try {
-                counts = await queue.getJobCounts();
-              } catch {
-                // A scrape must not fail because Redis is slow: the last values stay.
-                return;
-              }
-              if (typeof counts !== 'object' || counts === null) return;
-              for (const [state, count] of Object.entries(counts))
-                if (typeof count === 'number') this.set({ queue: name, state }, count);
-            }),
-          );
-        },
-      });
-    }
+  let queues = shared.queues.get(registry);
+  if (!queues) shared.queues.set(registry, (queues = new Map<string, JobCountsSource>()));
+  // Made again after registry.clear(), or when another copy of this module made none.
+  if (!existing(registry, QUEUE_GAUGE)) {
+    new Gauge({
+      name: QUEUE_GAUGE,
+      help: 'Jobs in the queue, by queue and state, read at every scrape.',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        const watched = shared.queues.get(registry) ?? new Map<string, JobCountsSource>();
+        await Promise.all(
+          [...watched].map(async ([name, queue]) => {
+            let counts: Record<string, number> | null;
+            try {
+              // A Redis down or reconnecting never answers: the scrape would stall, and every series with it.
+              counts = await withTimeout(queue.getJobCounts(), countsTimeoutMs, () => new Error('queue counts timed out'));
+            } catch {
+              // The last values stay.
+              return;
+            }
+            if (typeof counts !== 'object' || counts === null) return;
+            for (const [state, count] of Object.entries(counts))
+              if (typeof count === 'number') this.set({ queue: name, state }, count);
+          }),
+        );
+      },
+    });
   }
 
   const inc = <K extends string>(metric: Counter<K>, labels: Labels<K>) => {
@@ -163,7 +213,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
         fail('watchQueue(queue)', `needs a getJobCounts() method (got ${show(queue)})`, "Pass BullMQ's Queue.");
       if (typeof name !== 'string' || name.length === 0)
         fail('watchQueue(queue, name)', 'needs the queue name', 'Pass e.g. "innopaas".');
-      queuesOf.get(registry)?.set(name, queue);
+      queues.set(name, queue);
     },
   };
 }
