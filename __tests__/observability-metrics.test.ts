@@ -49,6 +49,19 @@ describe.each(expressVersions)('prom-client metrics after real deliveries (%s)',
       expect(text).not.toContain(secret);
   });
 
+  test.each(['2026-02-30T00:00:00.000Z', '2026-12-03T24:00:00.000Z'])(
+    'an eventTime the event has no date for (%s) has no lag either',
+    async (eventTime) => {
+      const { registry, post } = setup(express);
+      await post()
+        .send({ ...textEvent(), eventTime })
+        .expect(200);
+      const { value } = await scrape(registry);
+      expect(value('innopaas_webhook_events_total', { type: TEXT })).toBe(1);
+      expect(value('innopaas_webhook_event_lag_seconds_count')).toBe(0);
+    },
+  );
+
   test('a lag from an eventTime without a zone is read in the timeZone option', async () => {
     const { registry, post } = setup(express, { timeZone: '+08:00' });
     // 45 s ago, written as Beijing wall time without a zone, as in `2023-02-22 20:00:00`.

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
@@ -50,6 +50,26 @@ describeWithRedis('observability through a BullMQ queue', () => {
       expect(processed.attributes['messaging.operation.type']).toBe('process');
       expect(processed.status.code).toBe(SpanStatusCode.UNSET);
     });
+  });
+
+  test("a job that carries no trace context starts a trace of its own, not a child of the worker's creation", async () => {
+    // The web tier traces nothing, so its jobs carry no context.
+    const { app } = createApp(expressVersions[1][1], { queue: bullmqQueue(queue) });
+    // The app creates its worker inside a span of its own (a start-up span, an instrumented bootstrap).
+    const startup = appTracer.startSpan('app start-up');
+    context.with(trace.setSpan(ROOT_CONTEXT, startup), () => {
+      startWorker({ observers: [openTelemetry()], on: { [TEXT]: () => undefined } });
+    });
+    startup.end();
+    await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
+    await request(app).post('/webhook').set(credentials).send(textEvent()).expect(200);
+    await until(() => spans().filter((span) => span.name === `process ${TEXT}`).length === 2, 'two worker spans');
+    const processed = spans().filter((span) => span.name === `process ${TEXT}`);
+    for (const span of processed) {
+      expect(span.parentSpanContext).toBeUndefined();
+      expect(span.spanContext().traceId).not.toBe(startup.spanContext().traceId);
+    }
+    expect(processed[0]?.spanContext().traceId).not.toBe(processed[1]?.spanContext().traceId);
   });
 
   test('a failing try marks its span with error.type; the retry that succeeds is a span of the same trace', async () => {

@@ -396,7 +396,11 @@ function eventTimeMs(time: unknown, timeZone: string): number | undefined {
   if (typeof time !== 'string') return undefined;
   if (time.length >= 20 && time.length <= 30 && time.charCodeAt(10) === 84 && time.charCodeAt(time.length - 1) === 90) {
     const ms = Date.parse(time);
-    return Number.isNaN(ms) ? undefined : ms;
+    if (Number.isNaN(ms)) return undefined;
+    // The engine rolls 30 February over to March and takes 24:00 as the next midnight, where the event's
+    // own parser finds no date: such a time has no lag either.
+    const date = new Date(ms);
+    return date.getUTCDate() === Number(time.slice(8, 10)) && date.getUTCHours() === Number(time.slice(11, 13)) ? ms : undefined;
   }
   return parseInnopaasTime(time, timeZone)?.getTime();
 }

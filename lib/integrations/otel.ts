@@ -3,6 +3,7 @@ import {
   type Context,
   context,
   propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -59,7 +60,9 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): DeliveryObser
     begin(start) {
       // The parent is read now, in the request's own context: by the time the body has been read,
       // the active context is the socket's, not the request's.
-      const parent = start.source === 'job' ? extractTraceContext(start.meta) : context.active();
+      // A job's parent is only what travelled with it: the context active in the worker is the one of
+      // whatever ran when it was created, and would make every job a child of that span.
+      const parent = start.source === 'job' ? extractTraceContext(start.meta, ROOT_CONTEXT) : context.active();
       return new TracedDelivery(tracer, start, parent);
     },
   };
