@@ -189,7 +189,9 @@ describeWithRedis('claims fit the sender retries (real Redis)', () => {
       const answer = await first;
       expect((reason as InnopaasWebhookError).code).toBe('dedupe_unavailable');
       expect(errors.map((error) => error.message).join('\n')).toMatch(/claim on this event was lost/);
-      expect(answer.status).toBe(500);
+      // The handler rethrew its signal's reason: the answer is that reason's (the sender retries).
+      expect(answer.status).toBe(503);
+      expect((answer.body as { code?: string }).code).toBe('dedupe_unavailable');
       // The other instance's claim is left as it was.
       expect(await client.get(key)).toBe('someone-else.1');
     },
@@ -389,8 +391,9 @@ describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name,
 
   test('close(): running handlers are aborted and awaited, new deliveries get 503 shutting_down, claims are released', async () => {
     let aborted = false;
+    const reported: string[] = [];
     const { app, webhook } = createApp(express, {
-      onError: () => undefined,
+      onError: (error) => void reported.push(error.code),
       on: {
         whatsapp_mo_message_received: async (_event, _req, { signal }) => {
           await new Promise((resolve) => {
@@ -406,13 +409,15 @@ describe.each(expressVersions)('%s: handler time, signals and shutdown', (_name,
       .post('/webhook')
       .set(credentials)
       .send(event)
-      .then((res) => res.status);
+      .then((res) => ({ status: res.status, code: (res.body as { code?: string }).code }));
     for (let i = 0; i < 100 && webhook.inFlight === 0; i++) await sleep(5);
     expect(webhook.inFlight).toBe(1);
     await webhook.close();
     expect(aborted).toBe(true);
     expect(webhook.inFlight).toBe(0);
-    expect(await first).toBe(500);
+    // It rethrew its signal's reason: the answer is the shutdown's, not a handler failure's.
+    expect(await first).toEqual({ status: 503, code: 'shutting_down' });
+    expect(reported).toEqual(['shutting_down']);
     const after = await request(app).post('/webhook').set(credentials).send(textEvent());
     expect(after.status).toBe(503);
     expect(after.body.code).toBe('shutting_down');

@@ -2,7 +2,7 @@ import { createDateDecorator } from '../events/dates';
 import type { InnopaasEvent, UnknownEvent } from '../events';
 import { getValidators, validateEvent, type Validators } from '../stages/validate';
 import { isThenable } from './async';
-import { describeThrown, InnopaasWebhookError } from './errors';
+import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from './errors';
 
 export type AnyEvent = InnopaasEvent | UnknownEvent;
 
@@ -41,6 +41,11 @@ export class HandlerRun implements HandlerContext {
     if (this.#aborted && !this.#controller) return AbortSignal.abort(this.#reason);
     this.#controller ??= new AbortController();
     return this.#controller.signal;
+  }
+
+  /** Whether `error` is what this run was aborted with (a handler rethrowing its signal's reason). */
+  isAbortReason(error: unknown): boolean {
+    return this.#aborted && error === this.#reason;
   }
 
   abort(reason: unknown): void {
@@ -110,7 +115,8 @@ export class Dispatcher {
       }, ms);
       const failed = (error: unknown) => {
         clearTimeout(timer);
-        resolve(this.#failure(error, event));
+        // Stopped by close() and rethrowing its signal's reason: the answer is the shutdown's (503), not a failure's.
+        resolve(run.isAbortReason(error) && isInnopaasWebhookError(error) ? error : this.#failure(error, event));
       };
       try {
         (result as PromiseLike<unknown>).then(() => {
