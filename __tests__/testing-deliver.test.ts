@@ -217,6 +217,46 @@ describe('deliver to other targets', () => {
     },
   );
 
+  it('a body that is not text or bytes, or an event given as JSON text: a TypeError saying what to pass', async () => {
+    let called = 0;
+    const listener = (_req: unknown, res: { end(): void }) => {
+      called += 1;
+      res.end();
+    };
+    await expect(deliver(listener, undefined, { body: { id: 'x' } as never })).rejects.toThrow(
+      new TypeError(
+        'deliver: options.body is the raw body, a string or bytes (got object). To send an event as JSON, pass it as the second argument.',
+      ),
+    );
+    await expect(deliver(listener, JSON.stringify(buildEvent('chat_mt_message_notify')))).rejects.toThrow(
+      /deliver: the event is a string\. Pass the event object \(JSON\.parse it first\), or send the raw text with options\.body\./,
+    );
+    // The raw text is sent as it is with `body`.
+    await deliver(listener, undefined, { body: '"a JSON string"' });
+    expect(called).toBe(1);
+  });
+
+  it('a path that starts with two slashes is requested as a path, from a listener and a Fetch target alike', async () => {
+    const listener = (req: { url?: string }, res: { end(text: string): void }) => {
+      res.end(req.url ?? '');
+    };
+    const fetchTarget = { fetch: (request: Request) => new Response(new URL(request.url).pathname) };
+    for (const target of [listener, fetchTarget])
+      expect((await deliver(target, {}, { path: '//webhook?x=1' })).text).toMatch(/^\/\/webhook/);
+  });
+
+  it('Set-Cookie lines come back as a list, from a listener and a Fetch target alike', async () => {
+    const cookies = ['a=1; Path=/', 'b=2; Path=/'];
+    const listener = (_req: unknown, res: { setHeader(name: string, value: string[]): void; end(): void }) => {
+      res.setHeader('Set-Cookie', cookies);
+      res.end();
+    };
+    const fetchTarget = {
+      fetch: () => new Response('', { headers: cookies.map((cookie): [string, string] => ['Set-Cookie', cookie]) }),
+    };
+    for (const target of [listener, fetchTarget]) expect((await deliver(target, {})).headers['set-cookie']).toEqual(cookies);
+  });
+
   it('rejects a target that is neither a URL, a listener nor a fetch target', async () => {
     await expect(deliver(42 as never, {})).rejects.toThrow(/URL or a request listener .*fetch\(request\)/);
     await expect(deliver({ fetch: 'no' } as never, {})).rejects.toThrow(/URL or a request listener/);

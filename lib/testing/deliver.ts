@@ -71,7 +71,19 @@ export interface DeliveryResponse {
 }
 
 function encodeBody(event: unknown, options: DeliverOptions): Buffer {
-  if (options.body !== undefined) return Buffer.from(options.body);
+  const { body } = options;
+  if (body !== undefined) {
+    if (typeof body !== 'string' && !(body instanceof Uint8Array))
+      throw new TypeError(
+        `deliver: options.body is the raw body, a string or bytes (got ${body === null ? 'null' : typeof body}). To send an event as JSON, pass it as the second argument.`,
+      );
+    return Buffer.from(body);
+  }
+  // A JSON text passed as the event would be sent as one JSON string, which no receiver takes for an event.
+  if (typeof event === 'string')
+    throw new TypeError(
+      'deliver: the event is a string. Pass the event object (JSON.parse it first), or send the raw text with options.body.',
+    );
   // `undefined` is not JSON; it stands for "no body" (the console's connectivity probe, docs/events.md#connectivity-test).
   return event === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(event), 'utf8');
 }
@@ -168,7 +180,7 @@ async function withEphemeralServer<R>(listener: RequestListener, use: (origin: s
 async function sendToFetch(target: FetchTarget, payload: Buffer, options: DeliverOptions): Promise<DeliveryResponse> {
   const method = options.method ?? 'POST';
   const bodyless = method === 'GET' || method === 'HEAD';
-  const request = new Request(new URL(options.path ?? '/webhook', 'http://127.0.0.1'), {
+  const request = new Request(targetUrl('http://127.0.0.1', options.path), {
     method,
     headers: bodyless ? { ...requestHeaders(payload, options), 'Content-Length': '0' } : requestHeaders(payload, options),
     body: bodyless ? null : payload,
@@ -188,6 +200,9 @@ async function sendToFetch(target: FetchTarget, payload: Buffer, options: Delive
     response.headers.forEach((value, name) => {
       headers[name] = value;
     });
+    // As Node's client gives them: one entry per Set-Cookie line, not one joined string.
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length > 0) headers['set-cookie'] = cookies;
     return {
       status: response.status,
       headers,
@@ -225,6 +240,10 @@ export async function deliver(target: DeliveryTarget, event: unknown, options: D
       'deliver: the target must be a URL or a request listener such as an Express app, or an object with a fetch(request) method (a Hono app, { fetch: handler })',
     );
   }
-  const path = options.path ?? '/webhook';
-  return withEphemeralServer(target, (origin) => send(new URL(path, origin), payload, options, false));
+  return withEphemeralServer(target, (origin) => send(targetUrl(origin, options.path), payload, options, false));
+}
+
+/** The path on the in-process origin, as given: `new URL('//webhook', origin)` would take `webhook` for a host. */
+function targetUrl(origin: string, path = '/webhook'): URL {
+  return new URL(path.startsWith('/') ? `${origin}${path}` : path, origin);
 }
