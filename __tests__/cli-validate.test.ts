@@ -85,6 +85,44 @@ describe('innopaas-webhook validate', () => {
     );
   });
 
+  it('--json: one object per file, for scripts and CI: the verdict, the type, the problems with their paths', async () => {
+    const invalid = fixture('status-failed');
+    delete invalid.body.wamid;
+    const paths = [
+      join(FIXTURES, 'mo-image.json'),
+      writeJson('json-invalid.json', invalid),
+      writeJson('json-probe.json', '{}'),
+      writeJson('json-broken.json', '{"id":'),
+    ];
+    const run = await cli(['validate', '--json', ...paths]);
+    expect(run).toMatchObject({ code: 1, stderr: '' });
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      {
+        file: paths[0],
+        valid: true,
+        result: 'valid',
+        type: 'whatsapp_mo_message_received',
+        messageType: 'image',
+        id: 'b5e984b3-21b2-42a9-b08b-72e5a4096ac6',
+        warnings: [],
+      },
+      {
+        file: paths[1],
+        valid: false,
+        result: 'invalid_event',
+        message: 'The body does not match the whatsapp_message_status_updated schema.',
+        problems: [{ path: '/body/wamid', message: 'required, missing' }],
+        warnings: [],
+      },
+      { file: paths[2], valid: true, result: 'connectivity_test', warnings: [] },
+      { file: paths[3], valid: false, result: 'invalid_json', message: expect.stringMatching(/^not JSON \(/), warnings: [] },
+    ]);
+  });
+
   it('- reads stdin', async () => {
     const run = await cli(['validate', '-'], readFileSync(join(FIXTURES, 'status-read.json'), 'utf8'));
     expect(run).toMatchObject({

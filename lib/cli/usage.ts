@@ -90,6 +90,9 @@ byte order mark ignored; an empty or blank file, or {}, is the console's connect
 Above 1 MB, a warning: the middleware answers 413 at its default limit.
 
 Options:
+      --json    one JSON object per file: { file, valid, result, type, messageType, id, message,
+                problems: [{ path, message }], warnings }; result is valid, connectivity_test,
+                unknown_type or the middleware's problem code
   -h, --help    show this help
 
 Exit codes: 0 all valid, 1 any invalid (or not JSON), 2 usage error (or a file that cannot be read).`,
