@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import { bullmqQueue, createWorker } from '../lib/integrations/bullmq';
+import { bullmqQueue, createWorker, jobIdOf } from '../lib/integrations/bullmq';
 import { prometheusMetrics } from '../lib/integrations/metrics';
 import { openTelemetry } from '../lib/integrations/otel';
 import { createApp, credentials, expressVersions, textEvent } from './helpers/app';
@@ -116,6 +116,36 @@ describeWithRedis('observability through a BullMQ queue', () => {
     } finally {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, paused + 1_600 - Date.now())));
     }
+  });
+
+  test('a try whose job BullMQ could not complete (its lock lost) is not counted or logged as completed', async () => {
+    const registry = new Registry();
+    const log = lineSink();
+    const errors: string[] = [];
+    let calls = 0;
+    startWorker({
+      // A lock of 300 ms, and no stall check within the test: the job stays active once its lock is lost.
+      lockDurationMs: 300,
+      stalledIntervalMs: 60_000,
+      observers: [prometheusMetrics({ registry })],
+      logger: log.logger,
+      onError: (error) => void errors.push(error.message),
+      on: {
+        [TEXT]: () => {
+          calls += 1;
+          // Holds the event loop past the lock (the documented hazard): BullMQ cannot renew it.
+          for (const end = Date.now() + 1_000; Date.now() < end;);
+        },
+      },
+    });
+    const event = textEvent();
+    await bullmqQueue(queue).enqueue(event as never);
+    await until(() => errors.some((message) => /Missing lock/.test(message)), 'the lost lock reported');
+    expect(calls).toBe(1);
+    expect(await queue.getJobState(jobIdOf(event.id as string))).toBe('active');
+    const { value } = await scrape(registry);
+    expect(value('innopaas_webhook_jobs_total', { outcome: 'completed' })).toBe(0);
+    expect(log.lines.filter((line) => line.msg === 'job completed')).toEqual([]);
   });
 
   test('prometheusMetrics counts jobs by type and outcome, times handlers, and reports queue depth', async () => {

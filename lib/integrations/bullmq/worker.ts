@@ -2,7 +2,7 @@ import type { ConnectionOptions, Job, Worker } from 'bullmq';
 import createDebug from 'debug';
 import { buildEventDispatch, type EventDispatcherOptions } from '../../core/event-dispatcher';
 import { type LoggerLike, loggerObserver } from '../../core/logger';
-import { type DeliveryObserver, resolveObservers } from '../../core/observer';
+import { type DeliveryObserver, type ObservedJob, resolveObservers } from '../../core/observer';
 import type { AnyEvent } from '../../core/dispatch';
 import { describeThrown, InnopaasWebhookError, isInnopaasWebhookError } from '../../core/errors';
 import { fail, optionalFunction, rejectUnknownKeys, show, timerMs } from '../../core/option-checks';
@@ -175,6 +175,8 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   let closing = false;
   // What the processor threw after reporting it: BullMQ's 'failed' event reports only the others.
   const reportedFailures = new WeakSet();
+  /** Jobs whose handler succeeded, until BullMQ says it moved them to completed. */
+  const awaitingCompletion = new WeakMap<object, ObservedJob>();
 
   // Three parameters: BullMQ hands a cancellation signal only to a processor that declares it.
   const processor = async (job: Job<EventJobData>, token?: string, signal?: AbortSignal): Promise<void> => {
@@ -196,7 +198,9 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
       // Acknowledged as the middleware does, but said: the worker's `on` lacks what the web tier accepts.
       if (!handled && log.enabled)
         log('job %s: no handler for type %s, completed without running one', jobId, describeThrown(event.type));
-      if (observed) observers?.finishJob(observed, undefined);
+      // Counted once BullMQ has completed the job ('completed' below): a handler that held the event loop
+      // past its lock loses the job, which stays active and runs again, and that try completed nothing.
+      if (observed) awaitingCompletion.set(job, observed);
     } catch (thrown) {
       // Stopped by close(): back to the queue for another worker, without spending a try.
       if (closing && signal?.aborted) {
@@ -261,6 +265,17 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   // BullMQ reconnects by itself.
   worker.on('error', (cause) => {
     report(new InnopaasWebhookError('queue_unavailable', { detail: `BullMQ worker: ${describeThrown(cause)}`, cause }), {});
+  });
+  worker.on('completed', (job) => {
+    const observed = awaitingCompletion.get(job);
+    if (!observed) return;
+    awaitingCompletion.delete(job);
+    try {
+      observers?.finishJob(observed, undefined);
+    } catch (error) {
+      // An observer's bug: a listener must not throw into BullMQ.
+      log('reporting a completed job threw: %s', describeThrown(error));
+    }
   });
   worker.on('failed', (job, cause) => {
     try {
