@@ -26,7 +26,16 @@ const PROJECTS = {
   esm: { type: 'module', express: '@types/express@^5' },
 } as const;
 type Project = keyof typeof PROJECTS;
-const SHARED_DEPENDENCIES = ['@types/node@^20', 'fast-check@^4', 'ioredis@^5'];
+const SHARED_DEPENDENCIES = [
+  '@types/node@^20',
+  'fast-check@^4',
+  'ioredis@^5',
+  // The optional peers the README's Scaling out and Observability blocks import.
+  'bullmq@^6.7.0',
+  'prom-client@^15.1.3',
+  'pino@^10.4.0',
+  '@opentelemetry/api@~1.9.1',
+];
 
 /**
  * What a README block needs around it to compile on its own: the names it uses without defining them
@@ -63,6 +72,16 @@ import type { EventHandlers } from 'innopaas-webhook';
 const app = express();
 declare const userName: string, authorization: string, on: EventHandlers;`,
   },
+  "import { Queue } from 'bullmq';": {
+    before: `import express from 'express';
+const app = express();
+declare const userName: string, authorization: string;`,
+  },
+  "import { Registry } from 'prom-client';": {
+    before: `import express from 'express';
+const app = express();
+declare const userName: string, authorization: string;`,
+  },
   "import { buildEvent, buildInboundMessage, deliver } from 'innopaas-webhook/testing';": {
     before: `declare function test(name: string, body: () => Promise<void>): void;
 declare function expect(value: unknown): { toBe(expected: unknown): void };
@@ -88,10 +107,6 @@ const NOT_COMPILED: Record<string, string> = {
   "import { innopaasFetchHandler } from 'innopaas-webhook';": "Bun's globals",
   "import { innopaasFetchHandler } from 'npm:innopaas-webhook';": "Deno's npm: specifier",
   '// src/index.ts; wrangler.toml: compatibility_flags = ["nodejs_compat"]': "Workers' types",
-  "import { Queue } from 'bullmq';": 'BullMQ, an optional peer (its API is compiled by the repository type-check)',
-  "import { Registry } from 'prom-client';": 'prom-client and pino, optional peers',
-  '// worker.ts (imports as above, and createWorker from innopaas-webhook/bullmq)':
-    'BullMQ, prom-client and pino, optional peers (compiled in __tests__/types/observers.ts)',
   '// tracing.ts, loaded first (node --import ./tracing.js server.js)': "the OpenTelemetry SDK's packages",
 };
 
