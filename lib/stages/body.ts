@@ -46,10 +46,9 @@ export function checkContentType(headers: IncomingHttpHeaders): InnopaasWebhookE
       detail: 'Only JSON bodies are accepted; send application/json.',
     });
   }
-  const charset = parsed.parameters.charset?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') {
-    return new InnopaasWebhookError('unsupported_media_type', { detail: 'Only UTF-8 JSON is accepted.' });
-  }
+  // Any charset label is accepted (docs/events.md#headers): JSON is UTF-8, and bytes that are not are
+  // refused once read (invalid_encoding), rather than every delivery of a sender that labels ASCII JSON
+  // ISO-8859-1 being refused before it.
   return undefined;
 }
 
