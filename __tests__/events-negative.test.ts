@@ -56,6 +56,7 @@ const cases: [string, Fixture, Expected][] = [
   ],
   ['unknown message whose errors is an object', variant('mo-unknown', (b) => (b.errors = b.errors[0])), wrongType('/errors')],
   ['order message whose order is a string', variant('mo-order', (b) => (b.order = 'ORDER')), wrongType('/order')],
+  ['system message whose system is a string', variant('mo-system', (b) => (b.system = 'changed')), wrongType('/system')],
   ['context with a numeric id', variant('mo-button', (b) => (b.context.id = 1)), wrongType('/context/id')],
   [
     'template status without templateStatus',
@@ -109,6 +110,14 @@ describe('what stays valid', () => {
     const event = variant('mo-order', (b) => {
       b.orderInfo = b.order;
       delete b.order;
+    });
+    expect(validationErrors(event)).toEqual([]);
+  });
+
+  it('a system message whose content is not under the guessed `system` key', () => {
+    const event = variant('mo-system', (b) => {
+      b.systemInfo = b.system;
+      delete b.system;
     });
     expect(validationErrors(event)).toEqual([]);
   });

@@ -115,7 +115,8 @@ export interface OrderMessageBody extends MoMessageBodyBase {
 /** `type: 'system'`, e.g. the user changed number. Its contents are undocumented (docs/events.md#inbound-system). */
 export interface SystemMessageBody extends MoMessageBodyBase {
   type: 'system';
-  system: Record<string, unknown>;
+  /** Where Meta's system message puts its content; the key is a guess (docs/events.md#inbound-system). */
+  system?: Record<string, unknown>;
 }
 
 /**

@@ -29,6 +29,24 @@ function member<const T extends string, const K extends string, const C>(type: T
 }
 
 /**
+ * A message type whose content is undocumented, and so is the key it sits under: the key, named after the
+ * type as Meta's would be, is checked to hold an object when present, and not required.
+ */
+function guessedMember<const T extends string>(type: T) {
+  return {
+    type: 'object',
+    additionalProperties: true,
+    required: ['type'],
+    properties: { type: { const: type }, [type]: undocumentedContentSchema },
+  } as {
+    readonly type: 'object';
+    readonly additionalProperties: true;
+    readonly required: readonly ['type'];
+    readonly properties: { readonly type: { readonly const: T } } & { readonly [P in T]: typeof undocumentedContentSchema };
+  };
+}
+
+/**
  * One schema per documented message type, keyed by `type`: what the body must hold when
  * `type` has that value. The content key is named after the type, except for `unknown`.
  */
@@ -60,11 +78,7 @@ export const moMessageTypeSchemas = {
   unknown: member('unknown', 'errors', errorsSchema),
   // Neither the content nor the key it sits under is documented (docs/events.md#inbound-order): `order` is
   // a guess, checked when present but not required, so that a real order message is never refused for it.
-  order: {
-    type: 'object',
-    additionalProperties: true,
-    required: ['type'],
-    properties: { type: { const: 'order' }, order: undocumentedContentSchema },
-  },
-  system: member('system', 'system', undocumentedContentSchema),
+  order: guessedMember('order'),
+  // The same for `system` (docs/events.md#inbound-system): no field list, no example; the key is a guess.
+  system: guessedMember('system'),
 } as const;
