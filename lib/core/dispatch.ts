@@ -115,7 +115,7 @@ export class Dispatcher {
       }, ms);
       const failed = (error: unknown) => {
         clearTimeout(timer);
-        // Stopped by close() and rethrowing its signal's reason: the answer is the shutdown's (503), not a failure's.
+        // Rethrowing its signal's reason (close(), a lost claim): that reason is the answer, not a failure of its own.
         resolve(run.isAbortReason(error) && isInnopaasWebhookError(error) ? error : this.#failure(error, event));
       };
       try {
