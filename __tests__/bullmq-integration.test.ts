@@ -154,7 +154,10 @@ describeWithRedis('innopaas-webhook/bullmq against a real Redis', () => {
   it('retries a failing handler with back-off, then keeps the job as a dead letter and reports it', async () => {
     const reports: { code: string; context: WorkerErrorContext; cause: unknown }[] = [];
     const event = textEvent();
+    const id = jobIdOf(event.id as string);
     await bullmqQueue(queue, { attempts: 3, backoff: { type: 'fixed', delay: 50 } }).enqueue(event as never);
+    // Read when the last try is reported: a dead letter is reported once it is one.
+    let stateWhenFinal: Promise<string> | undefined;
     let calls = 0;
     startWorker({
       on: {
@@ -166,10 +169,10 @@ describeWithRedis('innopaas-webhook/bullmq against a real Redis', () => {
       },
       onError: (error: InnopaasWebhookError, context) => {
         reports.push({ code: error.code, context, cause: error.cause });
+        if (context.final) stateWhenFinal = queue.getJobState(id);
         throw new Error('onError failing is ignored');
       },
     });
-    const id = jobIdOf(event.id as string);
     await until(async () => (await queue.getJobState(id)) === 'failed', 'the dead letter');
     expect(calls).toBe(3);
     expect(reports.map((r) => [r.code, r.context.attempt, r.context.final])).toEqual([
@@ -178,9 +181,34 @@ describeWithRedis('innopaas-webhook/bullmq against a real Redis', () => {
       ['handler_failed', 3, true],
     ]);
     expect(reports[1]?.cause).toBe('a string');
+    expect(await stateWhenFinal).toBe('failed');
     const job = await queue.getJob(id);
     expect(job?.attemptsMade).toBe(3);
     expect(job?.failedReason).toContain('try 3');
+  });
+
+  it('reports a last try whose job BullMQ could not fail (its lock lost) as one that runs again', async () => {
+    const reports: [string, boolean | undefined][] = [];
+    const event = textEvent();
+    const id = jobIdOf(event.id as string);
+    await bullmqQueue(queue, { attempts: 1 }).enqueue(event as never);
+    startWorker({
+      // A lock of 300 ms, and no stall check within the test: the job stays active once its lock is lost.
+      lockDurationMs: 300,
+      stalledIntervalMs: 60_000,
+      on: {
+        whatsapp_mo_message_received: () => {
+          // Holds the event loop past the lock, so BullMQ cannot renew it, then fails.
+          for (const end = Date.now() + 1_000; Date.now() < end;);
+          throw new Error('late failure');
+        },
+      },
+      onError: (error, context) => reports.push([error.code, context.final]),
+    });
+    await until(() => reports.some(([code]) => code === 'queue_unavailable'), 'the lost lock reported');
+    expect(reports[0]).toEqual(['handler_failed', false]);
+    expect(reports.filter(([, final]) => final === true)).toEqual([]);
+    expect(await queue.getJobState(id)).toBe('active');
   });
 
   it('fails an invalid job at once, without retrying it', async () => {

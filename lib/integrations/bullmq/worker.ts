@@ -43,7 +43,8 @@ export interface CreateWorkerOptions extends EventDispatcherOptions<JobInfo> {
   concurrency?: number;
   /**
    * A handler failure, timeout or invalid job, a job that stalled more than `maxStalledCount` times
-   * (reported by the worker that takes it up next, `final: true`), and Redis connection errors.
+   * (reported by the worker that takes it up next, `final: true`), and Redis connection errors. A last
+   * try is reported `final: true` once BullMQ has moved its job to the failed set.
    * Defaults to one line on stderr (with the cause's stack). Whatever it throws or returns is ignored.
    */
   onError?: (error: InnopaasWebhookError, context: WorkerErrorContext) => void;
@@ -175,6 +176,18 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   let closing = false;
   // What the processor threw after reporting it: BullMQ's 'failed' event reports only the others.
   const reportedFailures = new WeakSet();
+  /**
+   * Last tries, reported once BullMQ has moved their job to the failed set ('failed' below). The move
+   * fails when the job's lock was lost (a handler that held the event loop): the job then stays active
+   * and runs again, so that try is reported as one that will.
+   */
+  const lastTries = new Map<Job<EventJobData>, { error: InnopaasWebhookError; context: WorkerErrorContext }>();
+  const reportLastTry = (job: Job<EventJobData>, final: boolean): void => {
+    const pending = lastTries.get(job);
+    if (!pending) return;
+    lastTries.delete(job);
+    report(pending.error, { ...pending.context, final });
+  };
   /** Jobs whose handler succeeded, until BullMQ says it moved them to completed. */
   const awaitingCompletion = new WeakMap<object, ObservedJob>();
 
@@ -213,7 +226,9 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
       if (observed) observers?.finishJob(observed, error);
       const unrecoverable = isPayloadError(error);
       const event = unrecoverable || typeof payload !== 'object' ? undefined : payload;
-      report(error, { ...info, event, final: unrecoverable || info.attempt >= info.attempts });
+      const context = { ...info, event, final: unrecoverable || info.attempt >= info.attempts };
+      if (context.final) lastTries.set(job, { error, context });
+      else report(error, context);
       const rethrown = unrecoverable ? new UnrecoverableError(error.message) : error;
       reportedFailures.add(rethrown);
       throw rethrown;
@@ -264,6 +279,13 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   // Without a listener an 'error' event would crash the process; Redis going away is reported, and
   // BullMQ reconnects by itself.
   worker.on('error', (cause) => {
+    // BullMQ names the job whose move to the failed set it could not make ("Missing lock for job <id>. …").
+    const message: unknown = (cause as Partial<Error> | undefined)?.message;
+    if (typeof message === 'string')
+      for (const job of lastTries.keys()) {
+        const id = job.id ?? '';
+        if (message.includes(`job ${id}.`) || message.includes(`Job ${id} `)) reportLastTry(job, false);
+      }
     report(new InnopaasWebhookError('queue_unavailable', { detail: `BullMQ worker: ${describeThrown(cause)}`, cause }), {});
   });
   worker.on('completed', (job) => {
@@ -279,7 +301,8 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
   });
   worker.on('failed', (job, cause) => {
     try {
-      if (!reportedFailures.has(cause)) reportUnseenFailure(job, cause);
+      if (job && lastTries.has(job)) reportLastTry(job, true);
+      else if (!reportedFailures.has(cause)) reportUnseenFailure(job, cause);
     } catch (error) {
       // A job whose getters throw, or an observer's bug: a listener must not throw into BullMQ.
       log('reporting a failed job threw: %s', describeThrown(error));
@@ -298,6 +321,8 @@ export function createWorker(options: CreateWorkerOptions): InnopaasWorker {
         const done = worker.close();
         worker.cancelAllJobs(reason as unknown as string);
         await done;
+        // Closed before BullMQ moved them: they stay active, and a stalled check hands them to another worker.
+        for (const job of lastTries.keys()) reportLastTry(job, false);
       })();
       return closed;
     },
