@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { createClient, createCluster } from 'redis';
+import { createClient, createCluster, createSentinel } from 'redis';
 import { RedisStore, type ClaimResult, type RedisClientLike } from '../lib/delivery';
-import { describeWithRedis, redisCommand, startRedisServer, type RedisServer } from './helpers/redis-server';
+import { describeWithRedis, redisCommand, startRedisSentinel, startRedisServer, type RedisServer } from './helpers/redis-server';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -20,32 +20,22 @@ interface Connection {
 // Every client is set up to fail fast: with no offline queue and no retries, a command sent while
 // Redis is down rejects at once instead of waiting for a reconnection that may never come.
 // Their 'error' events are expected during these tests, and would crash the process unheard.
-const kinds: { name: string; cluster: boolean; connect(server: RedisServer): Promise<Connection> }[] = [
+type ServerKind = 'standalone' | 'cluster' | 'sentinel';
+const kinds: { name: string; server: ServerKind; connect(server: RedisServer): Promise<Connection> }[] = [
   {
     name: 'ioredis',
-    cluster: false,
+    server: 'standalone',
     connect: ({ url }) =>
       ioredisConnection(new Redis(url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true })),
   },
   {
     name: 'node-redis',
-    cluster: false,
-    connect: async ({ url }) => {
-      const client = createClient({ url, disableOfflineQueue: true });
-      client.on('error', () => undefined);
-      await client.connect();
-      return {
-        client,
-        isReady: () => client.isReady,
-        close: async () => {
-          client.destroy();
-        },
-      };
-    },
+    server: 'standalone',
+    connect: ({ url }) => nodeRedisConnection(createClient({ url, disableOfflineQueue: true })),
   },
   {
     name: 'ioredis Cluster',
-    cluster: true,
+    server: 'cluster',
     connect: ({ port }) =>
       ioredisConnection(
         new Cluster([{ host: '127.0.0.1', port }], {
@@ -57,7 +47,7 @@ const kinds: { name: string; cluster: boolean; connect(server: RedisServer): Pro
   },
   {
     name: 'node-redis cluster',
-    cluster: true,
+    server: 'cluster',
     connect: async ({ url }) => {
       const client = createCluster({ rootNodes: [{ url }], defaults: { disableOfflineQueue: true } });
       client.on('error', () => undefined);
@@ -72,7 +62,42 @@ const kinds: { name: string; cluster: boolean; connect(server: RedisServer): Pro
       };
     },
   },
+  {
+    // node-redis v5's Sentinel client, whose sendCommand takes another first argument than a client's.
+    name: 'node-redis Sentinel',
+    server: 'sentinel',
+    connect: ({ port }) =>
+      nodeRedisConnection(createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] })),
+  },
+  {
+    name: 'ioredis through Sentinel',
+    server: 'sentinel',
+    connect: ({ port }) =>
+      ioredisConnection(
+        new Redis({
+          sentinels: [{ host: '127.0.0.1', port }],
+          name: 'mymaster',
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          lazyConnect: true,
+        }),
+      ),
+  },
 ];
+
+async function nodeRedisConnection(
+  client: ReturnType<typeof createClient> | ReturnType<typeof createSentinel>,
+): Promise<Connection> {
+  client.on('error', () => undefined);
+  await client.connect();
+  return {
+    client,
+    isReady: () => client.isReady,
+    close: async () => {
+      await client.destroy();
+    },
+  };
+}
 
 async function ioredisConnection(client: Redis | Cluster): Promise<Connection> {
   client.on('error', () => undefined);
@@ -87,14 +112,17 @@ async function ioredisConnection(client: Redis | Cluster): Promise<Connection> {
 }
 
 describeWithRedis('RedisStore against a real Redis', () => {
-  const servers: Partial<Record<'standalone' | 'cluster', RedisServer>> = {};
+  const servers: Partial<Record<ServerKind, RedisServer>> = {};
 
   beforeAll(async () => {
     servers.standalone = await startRedisServer();
     servers.cluster = await startRedisServer({ cluster: true });
+    servers.sentinel = await startRedisSentinel(servers.standalone);
   });
   afterAll(async () => {
-    await Promise.all(Object.values(servers).map((server) => server.stop()));
+    // The sentinel first: it would see its master go and try to fail over.
+    await servers.sentinel?.stop();
+    await Promise.all([servers.standalone?.stop(), servers.cluster?.stop()]);
   });
 
   describe.each(kinds)('with $name', (kind) => {
@@ -104,8 +132,10 @@ describeWithRedis('RedisStore against a real Redis', () => {
     let other: RedisStore; // another instance behind the load balancer, with its own connection
 
     beforeAll(async () => {
-      server = (kind.cluster ? servers.cluster : servers.standalone) as RedisServer;
-      connections.push(await kind.connect(server), await kind.connect(server));
+      const reached = servers[kind.server] as RedisServer;
+      // The keys live on the Sentinel's master.
+      server = (kind.server === 'sentinel' ? servers.standalone : reached) as RedisServer;
+      connections.push(await kind.connect(reached), await kind.connect(reached));
       store = new RedisStore({ client: connections[0]!.client });
       other = new RedisStore({ client: connections[1]!.client });
     });
@@ -249,7 +279,7 @@ describeWithRedis('RedisStore against a real Redis', () => {
     }
   });
 
-  describe.each(kinds.filter((kind) => !kind.cluster))('when Redis dies under $name', (kind) => {
+  describe.each(kinds.filter((kind) => kind.server === 'standalone'))('when Redis dies under $name', (kind) => {
     let server: RedisServer;
     let connection: Connection;
     beforeAll(async () => {

@@ -35,6 +35,7 @@ export type {
   MemoryStoreOptions,
   NodeRedisClientLike,
   NodeRedisClusterLike,
+  NodeRedisSentinelLike,
   RedisClientLike,
   RedisStoreOptions,
 } from './delivery';

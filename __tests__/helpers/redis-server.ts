@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -140,6 +140,37 @@ async function spawnReady(bin: string, args: string[], port: number): Promise<Ch
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * A Redis Sentinel (`redis-server --sentinel`) that monitors `master` under the name `mymaster`,
+ * resolved once it answers with the master's address.
+ */
+export async function startRedisSentinel(master: RedisServer): Promise<RedisServer & { masterName: string }> {
+  const bin = redisServerBin;
+  if (bin === undefined) throw new Error('redis-server is not on PATH');
+  const dir = mkdtempSync(join(tmpdir(), 'innopaas-sentinel-'));
+  const port = await freePort();
+  // Sentinel rewrites its configuration file, so it must have one of its own.
+  const config = join(dir, 'sentinel.conf');
+  writeFileSync(config, `port ${port}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 ${master.port} 1\n`);
+  const child = await spawnReady(bin, [config, '--sentinel'], port);
+  for (const deadline = Date.now() + 10_000; ; ) {
+    if ((await redisCommand(port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'])).includes(String(master.port))) break;
+    if (Date.now() > deadline) throw new Error(`the sentinel on port ${port} did not find its master`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    started.delete(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const unsupported = (): Promise<void> => Promise.reject(new Error('not for a sentinel'));
+  return { port, url: `redis://127.0.0.1:${port}`, masterName: 'mymaster', stop, kill: stop, restart: unsupported };
 }
 
 async function claimAllSlots(port: number): Promise<void> {

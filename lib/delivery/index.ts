@@ -5,6 +5,7 @@ export {
   type IoRedisClientLike,
   type NodeRedisClientLike,
   type NodeRedisClusterLike,
+  type NodeRedisSentinelLike,
   type RedisClientLike,
   type RedisStoreOptions,
 } from './redis-store';

@@ -15,15 +15,21 @@ export interface NodeRedisClusterLike {
   getSlotMaster(slot: number): unknown;
 }
 
-/** An ioredis client: `new Redis()` or `new Redis.Cluster()`. */
+/** A node-redis v5 Sentinel client (`createSentinel()`): commands go to the master unless read-only. */
+export interface NodeRedisSentinelLike {
+  sendCommand(isReadonly: boolean, args: (string | Buffer)[]): Promise<unknown>;
+  getMasterNode(): unknown;
+}
+
+/** An ioredis client: `new Redis()` (Sentinel setups included) or `new Redis.Cluster()`. */
 export interface IoRedisClientLike {
   call(command: string, ...args: (string | Buffer)[]): Promise<unknown>;
 }
 
-export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisClientLike;
+export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike | IoRedisClientLike;
 
 export interface RedisStoreOptions {
-  /** A connected ioredis or node-redis client (or cluster). Required; the store never closes it. */
+  /** A connected ioredis or node-redis client (or cluster, or Sentinel client). Required; the store never closes it. */
   client: RedisClientLike;
   /** Put before every event id to make its key, so several apps can share one database. Defaults to `'innopaas-webhook:'`. */
   prefix?: string | undefined;
@@ -246,7 +252,7 @@ function script(source: string): Script {
  * same replies. ioredis is tested first: its clients also have a `sendCommand`, with another meaning.
  */
 function commandSender(client: unknown): SendCommand {
-  const c = client as Partial<Record<'call' | 'sendCommand' | 'getSlotMaster', unknown>> | null | undefined;
+  const c = client as Partial<Record<'call' | 'sendCommand' | 'getSlotMaster' | 'getMasterNode', unknown>> | null | undefined;
   if (typeof c?.call === 'function') {
     const io = client as IoRedisClientLike;
     return (_key, [command, ...args]) => io.call(String(command), ...args);
@@ -254,6 +260,11 @@ function commandSender(client: unknown): SendCommand {
   if (typeof c?.sendCommand === 'function' && typeof c.getSlotMaster === 'function') {
     const cluster = client as NodeRedisClusterLike;
     return (key, args) => cluster.sendCommand(key, false, args);
+  }
+  if (typeof c?.sendCommand === 'function' && typeof c.getMasterNode === 'function') {
+    // Every command of the store writes or must read what was just written: the master, never a replica.
+    const sentinel = client as NodeRedisSentinelLike;
+    return (_key, args) => sentinel.sendCommand(false, args);
   }
   if (typeof c?.sendCommand === 'function') {
     const node = client as NodeRedisClientLike;
