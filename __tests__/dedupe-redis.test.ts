@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster, createSentinel } from 'redis';
 import { RedisStore, type ClaimResult, type RedisClientLike } from '../lib/delivery';
@@ -276,6 +277,46 @@ describeWithRedis('RedisStore against a real Redis', () => {
       await expect(store.claim(randomUUID(), 5000)).rejects.toThrow(/no reply to SET \(a legacy-mode client\?\)/);
     } finally {
       client.destroy();
+    }
+  });
+
+  it("keeps its own claim when ioredis resends the SET after a reconnect, instead of reading it as another's", async () => {
+    // A proxy that passes the first SET on to Redis, then drops the client's connection before Redis's reply
+    // reaches it: ioredis reconnects and resends the SET (autoResendUnfulfilledCommands), which finds the
+    // key its first send wrote.
+    let dropped = false;
+    const proxy = createServer((client) => {
+      const upstream = connect(servers.standalone!.port, '127.0.0.1');
+      let dropNextReply = false;
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      client.on('data', (chunk: Buffer) => {
+        if (!dropped && chunk.includes('\r\nSET\r\n')) dropped = dropNextReply = true;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        // The SET reached Redis; its answer never reaches the client.
+        if (dropNextReply) client.destroy();
+        else if (!client.destroyed) client.write(chunk);
+      });
+      client.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as AddressInfo;
+    const client = new Redis(port, '127.0.0.1', { retryStrategy: () => 20 });
+    client.on('error', () => undefined);
+    try {
+      const store = new RedisStore({ client });
+      const key = randomUUID();
+      const result = await store.claim(key, 5000);
+      expect(dropped).toBe(true);
+      expect(result.status).toBe('claimed');
+      // It is the claim's holder: the completion lands.
+      await store.complete(key, claimed(result), 60_000);
+      expect(await redisCommand(servers.standalone!.port, ['GET', `innopaas-webhook:${key}`])).toBe('completed');
+    } finally {
+      client.disconnect();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 

@@ -162,6 +162,9 @@ export class RedisStore implements DedupeStore {
           if (asString(set) === 'OK') return { status: 'claimed', token } as const;
           const current = asString(await this.#send(stored, ['GET', stored]));
           if (current === COMPLETED) return ALREADY_COMPLETED;
+          // Our own SET, landed before a reconnect made the client send it again (ioredis resends what
+          // went unanswered): the claim is ours.
+          if (current === token) return { status: 'claimed', token } as const;
           if (current !== null || attempt === 2) return IN_PROGRESS;
         }
       },
