@@ -137,6 +137,36 @@ function webhookApp(webhook, withAppSpan = false) {
   return app;
 }
 
+/** Sends `app` one request with wrong credentials and half its body: answered 401, connection closed. */
+async function refuseOnce(app) {
+  const http = require('node:http');
+  const server = http.createServer(app);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const status = await new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          port: server.address().port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/webhook',
+          headers: { 'content-type': 'application/json', 'content-length': 10, username: 'x', authorization: 'y' },
+        },
+        (res) => {
+          res.resume();
+          resolve(`${res.statusCode} ${res.headers.connection}`);
+        },
+      );
+      req.on('error', reject);
+      req.write('{"a"');
+    });
+    if (status !== '401 close') throw new Error(`refuseOnce: expected 401 with Connection: close, got ${status}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 /**
  * The README's first recipe: server options whose request and response constructors have the app's own
  * prototypes. Plain constructor functions: Reflect.construct(…, Request) measured slower than (3) itself.
@@ -423,6 +453,20 @@ export const extraContenders = [
         observe.appSpan,
       ),
   })),
+  // (3) in a process where an early refusal has closed a connection once (a scanner's 401): from then on
+  // every request also looks its socket up among those being closed (a request pipelined behind such a
+  // refusal is not run). `--only 3,3x`.
+  {
+    key: 'innopaas-after-refusal',
+    servesBuild: true,
+    label: '3x innopaasWebhook after one refused connection',
+    payload: 'innopaas',
+    async create(buildPath) {
+      const app = webhookApp(createWebhook(buildPath));
+      await refuseOnce(app);
+      return app;
+    },
+  },
   // What two of (3)'s features cost a request: (3d) without dedupe, (3h) with a synchronous handler (no
   // promise to wait for, so no deadline timer). `--only 3,3d,3h,R`.
   ...[
