@@ -155,7 +155,7 @@ export async function startRedisSentinel(master: RedisServer): Promise<RedisServ
   const config = join(dir, 'sentinel.conf');
   writeFileSync(config, `port ${port}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 ${master.port} 1\n`);
   const child = await spawnReady(bin, [config, '--sentinel'], port);
-  for (const deadline = Date.now() + 10_000; ; ) {
+  for (const deadline = Date.now() + 10_000; ;) {
     if ((await redisCommand(port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'])).includes(String(master.port))) break;
     if (Date.now() > deadline) throw new Error(`the sentinel on port ${port} did not find its master`);
     await new Promise((resolve) => setTimeout(resolve, 50));
