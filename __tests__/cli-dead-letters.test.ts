@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -27,6 +27,48 @@ const until = async (check: () => Promise<boolean>, what: string): Promise<void>
   }
 };
 
+/**
+ * A TCP proxy to Redis that forwards the connection's set-up, then, from BullMQ's first script on, holds
+ * each reply for `delayMs`, or swallows them all (`silent`): a Redis slowed down, or partitioned with the
+ * socket left open, once connected.
+ */
+async function redisProxy(port: number, delayMs: number | 'silent'): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const proxy: Server = createServer((client) => {
+    const server = connect(port, '127.0.0.1');
+    sockets.push(client, server);
+    let scripts = false;
+    // What Redis sends back, its end included: at once, later, or never.
+    const relay = (send: () => void) => {
+      if (!scripts) send();
+      else if (delayMs !== 'silent') setTimeout(send, delayMs);
+    };
+    client.on('data', (data: Buffer) => {
+      if (/EVAL/i.test(data.toString('latin1'))) scripts = true;
+      if (!scripts || delayMs !== 'silent') server.write(data);
+    });
+    client.on('end', () => server.end());
+    server.on('data', (data: Buffer) => {
+      relay(() => {
+        if (!client.destroyed) client.write(data);
+      });
+    });
+    server.on('end', () => {
+      relay(() => client.end());
+    });
+    client.on('error', () => undefined);
+    server.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
 describe('innopaas-webhook dead-letters: usage', () => {
   it.each([
     [['dead-letters'], 'missing list or replay'],
@@ -43,6 +85,51 @@ describe('innopaas-webhook dead-letters: usage', () => {
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain('Usage: innopaas-webhook dead-letters');
   });
+
+  it.each([
+    ['0', '0'],
+    ['not a number', 'soon'],
+    ['above what a timer holds', '2147483648'],
+  ])('--timeout %s: exit 2', async (_case, value) => {
+    for (const action of [['list'], ['replay', '--all']]) {
+      const run = await cli(['dead-letters', ...action, '--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--timeout', value]);
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toMatch(
+        new RegExp(`^innopaas-webhook: --timeout must be a whole number from 1 to 2147483647, not "${value}"\n\nUsage: `),
+      );
+    }
+  });
+
+  it('--timeout bounds connecting too: a server that accepts but never answers ends the run at that timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const started = Date.now();
+      const child = spawn(process.execPath, [CLI, 'dead-letters', 'list', '--redis', url, '--queue', 'q', '--timeout', '300']);
+      let stderr = '';
+      // When the line comes, not when the process ends: ioredis waits up to 2 s (its disconnectTimeout)
+      // for a peer that keeps its socket open.
+      const said = new Promise<number>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString('utf8');
+          if (stderr.endsWith('\n')) resolve(Date.now() - started);
+        });
+      });
+      const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // The default 5 s would come after this; 300 ms and starting Node well before.
+      expect(await said).toBeLessThan(4_000);
+      expect(await code).toBe(1);
+      expect(stderr).toBe(`innopaas-webhook: cannot reach Redis at ${url}: Error: no answer\n`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 
   it('an unreachable Redis: one line naming it (never its password), exit 1', async () => {
     const run = await cli(['dead-letters', 'list', '--queue', 'q', '--redis', 'redis://user:pw-secret@127.0.0.1:1']);
@@ -142,11 +229,15 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
     expect(await queue.getFailedCount()).toBe(0);
   });
 
-  it('a job whose data is corrupt: listed as unreadable, skipped by replay --all, the others go on', async () => {
-    const corrupt = 'corrupt-dead-letters';
-    const own = new Queue(corrupt, { connection: { url: redis.url } });
+  /** A queue of its own holding three dead letters: events whose handler failed on their one try. */
+  async function threeDeadLetters(queueName: string) {
+    const own = new Queue(queueName, { connection: { url: redis.url } });
+    const remove = async () => {
+      await own.obliterate({ force: true });
+      await own.close();
+    };
     const failing = createWorker({
-      queueName: corrupt,
+      queueName,
       connection: { url: redis.url },
       on: {
         whatsapp_mo_message_received: () => {
@@ -155,12 +246,24 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
       },
       onError: () => undefined,
     });
+    const events = [textEvent(), textEvent(), textEvent()];
     try {
-      const events = [textEvent(), textEvent(), textEvent()];
       const hand = bullmqQueue(own, { attempts: 1 });
       for (const event of events) await hand.enqueue(event as never);
       await until(async () => (await own.getFailedCount()) === 3, 'three dead letters');
+    } catch (error) {
+      await remove();
+      throw error;
+    } finally {
       await failing.close();
+    }
+    return { own, events, remove };
+  }
+
+  it('a job whose data is corrupt: listed as unreadable, skipped by replay --all, the others go on', async () => {
+    const corrupt = 'corrupt-dead-letters';
+    const { own, events, remove } = await threeDeadLetters(corrupt);
+    try {
       const bad = events[1]?.id as string;
       await ((await own.backend.client) as unknown as Redis).hset(`bull:${corrupt}:${jobIdOf(bad)}`, 'data', '{not json');
 
@@ -181,9 +284,7 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
       expect(all.stderr).toMatch(new RegExp(`^error: skipped job ${bad}: cannot read it: .*\n$`));
       expect(await own.getJobState(jobIdOf(events[0]?.id as string))).toBe('waiting');
     } finally {
-      await failing.close();
-      await own.obliterate({ force: true });
-      await own.close();
+      await remove();
     }
   });
 
@@ -203,38 +304,45 @@ describeWithRedis('innopaas-webhook dead-letters against a real Redis', () => {
   });
 
   it('a Redis that stops answering once connected: one line and exit 1, not a hang', async () => {
-    // Forwards the connection's set-up, then swallows everything from BullMQ's first script on: a
-    // partition after connecting, with the socket left open.
-    const sockets: Socket[] = [];
-    const proxy: Server = createServer((client) => {
-      const server = connect(redis.port, '127.0.0.1');
-      sockets.push(client, server);
-      let silent = false;
-      client.on('data', (data: Buffer) => {
-        if (/EVAL/i.test(data.toString('latin1'))) silent = true;
-        if (!silent) server.write(data);
-      });
-      server.on('data', (data: Buffer) => {
-        if (!silent) client.write(data);
-      });
-      client.on('error', () => undefined);
-      server.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await redisProxy(redis.port, 'silent');
     try {
-      const url = `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
       for (const args of [['list'], ['replay', '--all']]) {
         const started = Date.now();
-        const run = await cli(['dead-letters', ...args, '--redis', url, '--queue', name]);
+        const run = await cli(['dead-letters', ...args, '--redis', proxy.url, '--queue', name]);
         expect(run).toMatchObject({
           code: 1,
-          stderr: `innopaas-webhook: Redis at ${url} stopped answering: no reply within 5000 ms\n`,
+          stderr: `innopaas-webhook: Redis at ${proxy.url} stopped answering: no reply within 5000 ms\n`,
         });
         expect(Date.now() - started).toBeLessThan(12_000);
       }
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
+    }
+  }, 40_000);
+
+  it('--timeout: a slow Redis ends the run below its delay, and replays every dead letter above it', async () => {
+    const slow = 'slow-dead-letters';
+    const { own, remove } = await threeDeadLetters(slow);
+    const proxy = await redisProxy(redis.port, 400);
+    try {
+      const replay = ['dead-letters', 'replay', '--all', '--redis', proxy.url, '--queue', slow];
+
+      const short = await cli([...replay, '--timeout', '200']);
+      expect(short).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `innopaas-webhook: Redis at ${proxy.url} stopped answering: no reply within 200 ms\n`,
+      });
+      expect(await own.getFailedCount()).toBe(3);
+
+      const long = await cli([...replay, '--timeout', '3000']);
+      expect(long).toMatchObject({ code: 0, stderr: '' });
+      expect(long.stdout).toMatch(/\n3 replayed\n$/);
+      expect(await own.getFailedCount()).toBe(0);
+      expect(await own.getWaitingCount()).toBe(3);
+    } finally {
+      await proxy.close();
+      await remove();
     }
   }, 40_000);
 });

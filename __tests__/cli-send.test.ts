@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import express from 'express';
 import type { InnopaasEvent } from '../lib';
 import { AUTH, USER, createApp } from './helpers/app';
+import { STDIN_HINT, itWithTerminal, runOnTerminal } from './helpers/terminal';
+import { until } from './helpers/wait';
 
 // INNOPAAS_WEBHOOK_CLI runs another build of the CLI than dist/ (a bundle of the working tree, say).
 const CLI = process.env.INNOPAAS_WEBHOOK_CLI ?? join(__dirname, '..', 'dist', 'cli.js');
@@ -136,11 +138,125 @@ describe('innopaas-webhook send', () => {
       ['send', '--file', '-', ...creds(), '--set', 'id=from-stdin'],
       JSON.stringify({ ...seen[0], id: 'x' }),
     );
-    expect(stdin.code).toBe(0);
+    // From a pipe: no hint that the payload is awaited.
+    expect(stdin).toMatchObject({ code: 0, stderr: '' });
     expect(seen.map((event) => [event.id, (event.body as { status?: string }).status])).toEqual([
       ['cd0a316c-a781-4589-9f5f-5502ccf1f60f', 'read'],
       ['from-stdin', 'read'],
     ]);
+  });
+
+  itWithTerminal('--file - on a terminal: one hint on stderr before it waits, then the typed payload is sent', async () => {
+    const stderr = join(dir, 'terminal-stderr.txt');
+    const terminal = runOnTerminal([process.execPath, CLI, 'send', '--file', '-', ...creds()], stderr, ENV);
+    try {
+      // Nothing typed yet: the hint must come while the command waits.
+      await until(() => existsSync(stderr) && readFileSync(stderr, 'utf8') !== '', 'the hint', 5_000);
+      expect(readFileSync(stderr, 'utf8')).toBe(`${STDIN_HINT}\n`);
+      expect(seen).toHaveLength(0);
+      const event = {
+        ...(JSON.parse(readFileSync(join(__dirname, 'fixtures', 'status-read.json'), 'utf8')) as object),
+        id: 'typed',
+      };
+      // Indented: a terminal line holds 4096 bytes at most.
+      terminal.type(`${JSON.stringify(event, null, 2)}\n\u0004`);
+      expect(await terminal.exited).toBe(0);
+      expect(terminal.output()).toMatch(/200 OK \(\d+ ms\) \{"received":true\}/);
+      expect(readFileSync(stderr, 'utf8')).toBe(`${STDIN_HINT}\n`);
+      expect(seen.map((e) => e.id)).toEqual(['typed']);
+    } finally {
+      terminal.stop();
+    }
+  });
+
+  describe('--json', () => {
+    const lines = (stdout: string) =>
+      stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown);
+
+    it('one delivery: one object { status, ok, ms, body, error }, exit 0', async () => {
+      const run = await cli(['send', 'whatsapp_message_status_updated', ...creds(), '--json']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(lines(run.stdout)).toEqual([
+        { status: 200, ok: true, ms: expect.any(Number), body: '{"received":true}', error: null },
+      ]);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('an answer that is not 2xx: ok false, the body as text, exit 1', async () => {
+      const run = await cli([
+        'send',
+        'whatsapp_message_status_updated',
+        '--url',
+        url,
+        '--user',
+        USER,
+        '--auth',
+        'wrong',
+        '--json',
+      ]);
+      expect(run.code).toBe(1);
+      const [result] = lines(run.stdout) as [{ body: string }];
+      expect(result).toEqual({ status: 401, ok: false, ms: expect.any(Number), body: expect.any(String), error: null });
+      expect(JSON.parse(result.body)).toMatchObject({ code: 'unauthorized' });
+    });
+
+    it('no answer: status and body null, the error in the object, nothing on stderr, exit 1', async () => {
+      const run = await cli(['send', 'chat_mt_message_notify', '--url', 'http://127.0.0.1:1/webhook', '--json']);
+      expect(run).toMatchObject({ code: 1, stderr: '' });
+      expect(lines(run.stdout)).toEqual([
+        { status: null, ok: false, ms: expect.any(Number), body: null, error: expect.stringMatching(/^connect ECONNREFUSED/) },
+      ]);
+    });
+
+    it('--count 50 --concurrency 5: one summary object with the counts and latencies, exit 0', async () => {
+      const run = await cli(['send', 'whatsapp_mo_message_received', ...creds(), '-n', '50', '-c', '5', '--json']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      const [summary] = lines(run.stdout) as [{ latency: { p50: number; p99: number; max: number } }];
+      expect(lines(run.stdout)).toHaveLength(1);
+      expect(summary).toEqual({
+        deliveries: 50,
+        ok: true,
+        ms: expect.any(Number),
+        perSecond: expect.any(Number),
+        concurrency: 5,
+        statuses: { 200: 50 },
+        errors: {},
+        latency: { p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) },
+      });
+      expect(summary.latency.p50).toBeGreaterThan(0);
+      expect(summary.latency.p50).toBeLessThanOrEqual(summary.latency.p99);
+      expect(summary.latency.p99).toBeLessThanOrEqual(summary.latency.max);
+      expect(seen).toHaveLength(50);
+    });
+
+    it('a run with failures: counts by status, why none came, no latency without an answer; exit 1', async () => {
+      const failed = await cli([
+        'send',
+        'whatsapp_mo_message_received',
+        ...creds(),
+        '-n',
+        '3',
+        '--set',
+        'body.text.body=boom',
+        '--json',
+      ]);
+      expect(failed.code).toBe(1);
+      expect(lines(failed.stdout)).toEqual([expect.objectContaining({ ok: false, statuses: { 500: 3 }, errors: {} })]);
+      const refused = await cli(['send', 'chat_mt_message_notify', '--url', 'http://127.0.0.1:1/webhook', '-n', '2', '--json']);
+      expect(refused).toMatchObject({ code: 1, stderr: '' });
+      expect(lines(refused.stdout)).toEqual([
+        expect.objectContaining({
+          deliveries: 2,
+          ok: false,
+          statuses: { error: 2 },
+          errors: { 'connect ECONNREFUSED 127.0.0.1:1': 2 },
+          latency: null,
+        }),
+      ]);
+    });
   });
 
   it('no server listening: the network error on stderr, exit 1', async () => {

@@ -7,6 +7,8 @@ import { EVENT_TYPES, eventSchema } from '../lib/events';
 import { deliver } from '../lib/testing';
 import { AUTH, USER, createApp } from './helpers/app';
 import { fixture } from './fixtures';
+import { STDIN_HINT, itWithTerminal, runOnTerminal } from './helpers/terminal';
+import { until } from './helpers/wait';
 
 // INNOPAAS_WEBHOOK_CLI runs another build of the CLI than dist/ (a bundle of the working tree, say).
 const CLI = process.env.INNOPAAS_WEBHOOK_CLI ?? join(__dirname, '..', 'dist', 'cli.js');
@@ -123,12 +125,32 @@ describe('innopaas-webhook validate', () => {
     ]);
   });
 
-  it('- reads stdin', async () => {
+  it('- reads stdin; from a pipe, with no hint on stderr', async () => {
     const run = await cli(['validate', '-'], readFileSync(join(FIXTURES, 'status-read.json'), 'utf8'));
-    expect(run).toMatchObject({
+    expect(run).toEqual({
       code: 0,
       stdout: '<stdin>: valid whatsapp_message_status_updated, id cd0a316c-a781-4589-9f5f-5502ccf1f60f\n',
+      stderr: '',
     });
+  });
+
+  itWithTerminal('- on a terminal: one hint on stderr before it waits, then the typed payload is validated', async () => {
+    const stderr = join(dir, 'terminal-stderr.txt');
+    const terminal = runOnTerminal([process.execPath, CLI, 'validate', '-'], stderr);
+    try {
+      // Nothing typed yet: the hint must come while the command waits.
+      await until(() => existsSync(stderr) && readFileSync(stderr, 'utf8') !== '', 'the hint', 5_000);
+      expect(readFileSync(stderr, 'utf8')).toBe(`${STDIN_HINT}\n`);
+      // Indented: a terminal line holds 4096 bytes at most.
+      terminal.type(`${JSON.stringify(fixture('status-read'), null, 2)}\n\u0004`);
+      expect(await terminal.exited).toBe(0);
+      expect(terminal.output()).toContain(
+        '<stdin>: valid whatsapp_message_status_updated, id cd0a316c-a781-4589-9f5f-5502ccf1f60f',
+      );
+      expect(readFileSync(stderr, 'utf8')).toBe(`${STDIN_HINT}\n`);
+    } finally {
+      terminal.stop();
+    }
   });
 
   it.each([

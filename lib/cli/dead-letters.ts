@@ -2,15 +2,14 @@ import type { Job, Queue } from 'bullmq';
 import { describeThrown, escapeText } from '../core/errors';
 import { eventIdOf, jobIdOf } from '../integrations/bullmq/job-id';
 import { loadBullmq } from '../integrations/bullmq/load';
-import { parseCommandArgs } from './args';
+import { MAX_TIMEOUT_MS, parseCommandArgs, positiveInteger } from './args';
 import { redactUrl } from './redact';
 import { USAGE, UsageError } from './usage';
 
 const PAGE = 200;
-const CONNECT_TIMEOUT_MS = 5_000;
-// Once connected, a Redis that stops answering (a partition, a stalled server) would otherwise hold the
-// command forever: every command gets this long, then the run ends with one line.
-const COMMAND_TIMEOUT_MS = 5_000;
+// For connecting, and for each command once connected: a Redis that stops answering (a partition, a
+// stalled server) would otherwise hold the command forever. --timeout sets it, for a slow Redis.
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** One dead letter, as listed; `attempts` is null for a job whose stored data cannot be read. */
 interface DeadLetter {
@@ -82,26 +81,35 @@ const isTimeout = (error: unknown): boolean => error instanceof Error && error.m
  * forever. Fails too when the queue has no keys there: a mistyped name or prefix must not read as
  * "no dead letters".
  */
-async function openQueue(url: string, name: string, prefix: string | undefined): Promise<Queue> {
+async function openQueue(url: string, name: string, prefix: string | undefined, timeoutMs: number): Promise<Queue> {
   const { Queue } = loadBullmq();
   // A one-shot command: no reconnecting, so that an unreachable Redis ends it.
-  const connection = { url, maxRetriesPerRequest: 1, retryStrategy: () => null, commandTimeout: COMMAND_TIMEOUT_MS };
+  const connection = {
+    url,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+  };
   // skipMetasUpdate: a Queue otherwise writes its meta key on creation, which would make a mistyped
   // queue name exist from then on; this command only reads and replays.
   const queue = new Queue(name, { connection, skipMetasUpdate: true, ...(prefix ? { prefix } : {}) });
   queue.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
+  const noAnswer = new Error('no answer');
   try {
     await Promise.race([
       queue.waitUntilReady(),
       new Promise((_, reject) => {
         timer = setTimeout(() => {
-          reject(new Error('no answer'));
-        }, CONNECT_TIMEOUT_MS);
+          reject(noAnswer);
+        }, timeoutMs);
       }),
     ]);
   } catch (error) {
-    await queue.disconnect().catch(() => undefined);
+    // On a connection still being set up, disconnect() would first wait for it to be ready (for as long
+    // again on a silent Redis); close() drops it at once.
+    await (error === noAnswer ? queue.close() : queue.disconnect()).catch(() => undefined);
     throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${describeThrown(error)}`);
   } finally {
     clearTimeout(timer);
@@ -114,7 +122,7 @@ async function openQueue(url: string, name: string, prefix: string | undefined):
     exists = Object.keys(await client.hgetall(queue.toKey('meta'))).length > 0 || (await client.zcard(queue.toKey('failed'))) > 0;
   } catch (error) {
     await queue.disconnect().catch(() => undefined);
-    throw redisError(error, url);
+    throw redisError(error, url, timeoutMs);
   }
   if (!exists) {
     await queue.close().catch(() => undefined);
@@ -126,9 +134,9 @@ async function openQueue(url: string, name: string, prefix: string | undefined):
 }
 
 /** A Redis failure after connecting, as one line; a timeout says what happened rather than ioredis's words. */
-function redisError(error: unknown, url: string): Error {
+function redisError(error: unknown, url: string, timeoutMs: number): Error {
   return isTimeout(error)
-    ? new Error(`Redis at ${redactUrl(url)} stopped answering: no reply within ${COMMAND_TIMEOUT_MS} ms`)
+    ? new Error(`Redis at ${redactUrl(url)} stopped answering: no reply within ${timeoutMs} ms`)
     : (error as Error);
 }
 
@@ -171,6 +179,7 @@ export async function runDeadLetters(args: string[]): Promise<number> {
       prefix: { type: 'string' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'dead-letters',
@@ -191,15 +200,16 @@ export async function runDeadLetters(args: string[]): Promise<number> {
   if (action === 'list' && (ids.length > 0 || values.all)) throw new UsageError('list takes no ids and no --all', 'dead-letters');
   if (action === 'replay' && ids.length > 0 === Boolean(values.all))
     throw new UsageError('replay takes event ids, or --all', 'dead-letters');
+  const timeoutMs = positiveInteger(values.timeout, 'timeout', DEFAULT_TIMEOUT_MS, 'dead-letters', MAX_TIMEOUT_MS);
 
-  const queue = await openQueue(url, values.queue, values.prefix);
+  const queue = await openQueue(url, values.queue, values.prefix, timeoutMs);
   let healthy = false;
   try {
     const code = await (action === 'list' ? list(queue, Boolean(values.json)) : replay(queue, ids));
     healthy = true;
     return code;
   } catch (error) {
-    throw redisError(error, url);
+    throw redisError(error, url, timeoutMs);
   } finally {
     // quit() waits for Redis to answer, which one that stopped answering never does.
     if (healthy) await queue.close().catch(() => queue.disconnect());

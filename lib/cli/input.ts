@@ -3,6 +3,11 @@ import { UsageError, type CommandName } from './usage';
 
 /** Reads all of stdin. */
 async function readStdin(): Promise<Buffer> {
+  // On a terminal the read waits for typing: say so, rather than leave a newcomer at a silent prompt.
+  if (process.stdin.isTTY) {
+    const eof = process.platform === 'win32' ? 'Ctrl-Z then Enter' : 'Ctrl-D';
+    process.stderr.write(`innopaas-webhook: reading the payload from stdin; paste it and press ${eof}, or pass a file\n`);
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

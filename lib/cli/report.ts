@@ -21,31 +21,81 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank - 1] as number;
 }
 
-/** The summary of a run: counts per status, then latency p50/p99/max of the answered deliveries. */
-export function summarize(results: readonly DeliveryResult[], elapsedMs: number, concurrency: number): string {
-  const counts = new Map<string, number>();
+/** Milliseconds as `--json` gives them: to the hundredth. */
+const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** One delivery as `send --json` prints it; every field is always there, `null` when it does not apply. */
+export const resultJson = (result: DeliveryResult, body: string | null) => ({
+  status: result.status === 'error' ? null : result.status,
+  ok: isSuccess(result),
+  ms: roundMs(result.durationMs),
+  body,
+  error: result.error ?? null,
+});
+
+/** The facts of a run, which the summary prints as text or, with `--json`, as one object. */
+export interface RunSummary {
+  deliveries: number;
+  /** Every delivery answered 2xx: the exit code is 0. */
+  ok: boolean;
+  /** The whole run. */
+  ms: number;
+  perSecond: number;
+  concurrency: number;
+  /** Deliveries per HTTP status, and `error` for those that got no answer. */
+  statuses: Record<string, number>;
+  /** Why deliveries got no answer (refused, reset, timed out), with how many each. */
+  errors: Record<string, number>;
+  /** Of the answered deliveries; null when none was. */
+  latency: { p50: number; p99: number; max: number } | null;
+}
+
+/** Counts per status, then latency p50/p99/max of the answered deliveries. */
+export function runSummary(results: readonly DeliveryResult[], elapsedMs: number, concurrency: number): RunSummary {
+  const statuses = new Map<string, number>();
   const errors = new Map<string, number>();
   for (const result of results) {
-    const key = result.status === 'error' ? 'error' : describeStatus(result.status);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    statuses.set(String(result.status), (statuses.get(String(result.status)) ?? 0) + 1);
     if (result.error) errors.set(result.error, (errors.get(result.error) ?? 0) + 1);
   }
-  const rate = results.length / Math.max(elapsedMs / 1000, 0.001);
-  const lines = [
-    `${results.length} deliveries in ${(elapsedMs / 1000).toFixed(2)} s (${rate.toFixed(0)}/s), concurrency ${concurrency}`,
-  ];
-  const width = Math.max(...[...counts.keys()].map((key) => key.length));
-  for (const [key, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${key.padEnd(width)}  ${count}`);
-  // Why deliveries got no answer, under the `error` count: refused, reset, timed out.
-  for (const [message, count] of errors) lines.push(`    ${message}${count > 1 ? ` (×${count})` : ''}`);
   const answered = results
     .filter((result) => result.status !== 'error')
     .map((result) => result.durationMs)
     .sort((a, b) => a - b);
-  if (answered.length > 0) {
-    const [p50, p99, max] = [percentile(answered, 50), percentile(answered, 99), answered[answered.length - 1] as number];
-    lines.push(`latency p50 ${formatMs(p50)} ms, p99 ${formatMs(p99)} ms, max ${formatMs(max)} ms`);
-  }
+  return {
+    deliveries: results.length,
+    ok: results.every(isSuccess),
+    ms: roundMs(elapsedMs),
+    perSecond: Math.round(results.length / Math.max(elapsedMs / 1000, 0.001)),
+    concurrency,
+    // fromEntries makes own keys of them all, even an error message that reads "__proto__".
+    statuses: Object.fromEntries(statuses),
+    errors: Object.fromEntries(errors),
+    latency:
+      answered.length === 0
+        ? null
+        : {
+            p50: roundMs(percentile(answered, 50)),
+            p99: roundMs(percentile(answered, 99)),
+            max: roundMs(answered[answered.length - 1] as number),
+          },
+  };
+}
+
+/** The summary as lines of text. */
+export function summarize(summary: RunSummary): string {
+  const { deliveries, ms, perSecond, concurrency, latency } = summary;
+  const lines = [`${deliveries} deliveries in ${(ms / 1000).toFixed(2)} s (${perSecond}/s), concurrency ${concurrency}`];
+  const counts = Object.entries(summary.statuses).map(([status, count]): [string, number] => [
+    status === 'error' ? status : describeStatus(Number(status)),
+    count,
+  ]);
+  const width = Math.max(...counts.map(([key]) => key.length));
+  for (const [key, count] of counts.sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${key.padEnd(width)}  ${count}`);
+  // Why deliveries got no answer, under the `error` count: refused, reset, timed out.
+  for (const [message, count] of Object.entries(summary.errors)) lines.push(`    ${message}${count > 1 ? ` (×${count})` : ''}`);
+  if (latency)
+    lines.push(`latency p50 ${formatMs(latency.p50)} ms, p99 ${formatMs(latency.p99)} ms, max ${formatMs(latency.max)} ms`);
   return lines.join('\n');
 }
 

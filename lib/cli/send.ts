@@ -6,7 +6,7 @@ import { deliver, type DeliveryCredentials } from '../testing/deliver';
 import { setPath } from '../testing/merge';
 import { MAX_TIMEOUT_MS, parseCommandArgs, positiveInteger } from './args';
 import { parseSetValue, readSource } from './input';
-import { type DeliveryResult, ProgressBar, describeStatus, isSuccess, summarize } from './report';
+import { type DeliveryResult, ProgressBar, describeStatus, isSuccess, resultJson, runSummary, summarize } from './report';
 import { USAGE, UsageError } from './usage';
 
 const OPTIONS = {
@@ -20,6 +20,7 @@ const OPTIONS = {
   concurrency: { type: 'string', short: 'c' },
   header: { type: 'string', short: 'H', multiple: true },
   timeout: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -152,19 +153,24 @@ export async function runSend(args: string[]): Promise<number> {
   const agent = new (url.protocol === 'https:' ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: concurrency });
   const results: DeliveryResult[] = [];
   const progress = count > 1 ? new ProgressBar(count) : undefined;
+  // One delivery's answer, or why there was none: a line (the error on stderr), or one JSON object.
+  const printResult = (result: DeliveryResult, text: string | null) => {
+    if (values.json) process.stdout.write(`${JSON.stringify(resultJson(result, text))}\n`);
+    else if (result.status === 'error') process.stderr.write(`error: ${String(result.error)}\n`);
+    else process.stdout.write(`${describeStatus(result.status)} (${result.durationMs.toFixed(0)} ms)${text ? ` ${text}` : ''}\n`);
+  };
   const sendOne = async (): Promise<DeliveryResult> => {
     const started = performance.now();
     try {
       const response = await deliver(url, undefined, { body: nextPayload(), credentials, headers, timeoutMs, agent });
-      if (count === 1)
-        process.stdout.write(
-          `${describeStatus(response.status)} (${response.durationMs.toFixed(0)} ms)${response.text ? ` ${response.text}` : ''}\n`,
-        );
-      return { status: response.status, durationMs: response.durationMs };
+      const result: DeliveryResult = { status: response.status, durationMs: response.durationMs };
+      if (count === 1) printResult(result, response.text);
+      return result;
     } catch (error) {
       const message = (error as Error).message || String(error);
-      if (count === 1) process.stderr.write(`error: ${message}\n`);
-      return { status: 'error', durationMs: performance.now() - started, error: message };
+      const result: DeliveryResult = { status: 'error', durationMs: performance.now() - started, error: message };
+      if (count === 1) printResult(result, null);
+      return result;
     }
   };
 
@@ -180,6 +186,9 @@ export async function runSend(args: string[]): Promise<number> {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
-  if (count > 1) process.stdout.write(`${summarize(results, performance.now() - started, concurrency)}\n`);
+  if (count > 1) {
+    const summary = runSummary(results, performance.now() - started, concurrency);
+    process.stdout.write(`${values.json ? JSON.stringify(summary) : summarize(summary)}\n`);
+  }
   return results.every(isSuccess) ? 0 : 1;
 }

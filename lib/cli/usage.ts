@@ -69,6 +69,12 @@ Options:
   -H, --header <name:value>   an extra request header (repeatable)
       --timeout <ms>          give up on an answer not wholly received after this long (default 10000,
                               up to 2147483647)
+      --json                  the answer as one JSON object { status, ok, ms, body, error }: status and
+                              body null, error why, when no answer came; with --count > 1, one summary
+                              { deliveries, ok, ms, perSecond, concurrency, statuses, errors, latency }:
+                              statuses counts per HTTP status (and "error"), errors per message,
+                              latency is { p50, p99, max } of the answered (null if none); ok is true
+                              when every answer was 2xx; times in ms
   -h, --help                  show this help
 
 Event types:
@@ -106,8 +112,8 @@ Options:
   -o, --out <dir>    write the files into this folder (created if missing)
   -h, --help         show this help`,
 
-  'dead-letters': `Usage: innopaas-webhook dead-letters list --redis <url> --queue <name> [--json]
-       innopaas-webhook dead-letters replay <event id…> | --all --redis <url> --queue <name>
+  'dead-letters': `Usage: innopaas-webhook dead-letters list --redis <url> --queue <name> [options]
+       innopaas-webhook dead-letters replay <event id…> | --all --redis <url> --queue <name> [options]
 
 The jobs of a bullmqQueue() queue whose handler failed on every try (they stay in BullMQ's failed
 set). list prints each one's event id, type, tries, when it failed and its last error; replay moves
@@ -119,6 +125,8 @@ Options:
       --prefix <p>      BullMQ's key prefix, if the queue uses one (default bull)
       --all             replay every dead letter
       --json            list: one JSON object per line
+      --timeout <ms>    give up when connecting, or any one command, takes longer (default 5000, up to
+                        2147483647); raise it for a slow Redis
   -h, --help            show this help
 
 Exit codes: 0 done, 1 an id that is not a dead letter, a job that cannot be read, no such queue at
