@@ -186,6 +186,30 @@ for (const [name, found, start, version, send] of runtimes) {
         expect(await seenNow()).toContainEqual(record);
       });
 
+      test('async onError and onDuplicate finish after the answer', async () => {
+        const failing = textEvent('fails');
+        expect((await send(`${served.origin}/webhook-hooks`, failing, { credentials })).status).toBe(500);
+        const handled = textEvent('handled');
+        expect((await send(`${served.origin}/webhook-hooks`, handled, { credentials })).status).toBe(200);
+        expect((await send(`${served.origin}/webhook-hooks`, handled, { credentials })).body).toEqual({
+          received: true,
+          duplicate: true,
+        });
+        const expected = [
+          { id: failing.id, hook: 'onError', code: 'handler_failed' },
+          { id: handled.id, hook: 'onDuplicate' },
+        ];
+        const seenNow = async () =>
+          ((await send(`${served.origin}/seen`, undefined, { method: 'GET' })).body as { seen: unknown[] }).seen;
+        for (const deadline = Date.now() + 3000; Date.now() < deadline;) {
+          const seen = await seenNow();
+          if (expected.every((record) => seen.some((entry) => JSON.stringify(entry) === JSON.stringify(record)))) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const seen = await seenNow();
+        for (const record of expected) expect(seen).toContainEqual(record);
+      });
+
       test('the connectivity test (an empty body) → 200 test', async () => {
         const res = await send(url(), undefined, { credentials });
         expect(res.body).toEqual({ received: true, test: true });

@@ -36,9 +36,30 @@ export function createWebhookApp({ userName, authorization, runtime }) {
       },
     },
   });
+  // Hooks that finish only after the answer: an onError and an onDuplicate that await, as one that sends a
+  // report to a log service does. They finish only if the platform waits for them.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+  const reporting = innopaasFetchHandler({
+    userName,
+    authorization,
+    on: {
+      whatsapp_mo_message_received: async (event) => {
+        if (event.body.text?.body === 'fails') throw new Error('failing on purpose');
+      },
+    },
+    onError: async (error, { event }) => {
+      await settle();
+      seen.push({ id: event?.id, hook: 'onError', code: error.code });
+    },
+    onDuplicate: async (event) => {
+      await settle();
+      seen.push({ id: event.id, hook: 'onDuplicate' });
+    },
+  });
   return (request, context) => {
     const { pathname } = new URL(request.url);
     if (pathname === '/webhook') return handler(request, context);
+    if (pathname === '/webhook-hooks') return reporting(request, context);
     if (pathname === '/webhook-ack') return acknowledging(request, context);
     if (pathname === '/seen') return Response.json({ runtime, seen });
     return new Response('not found', { status: 404 });

@@ -85,6 +85,8 @@ function toResponse(outcome: RespondOutcome): Response {
 class FetchRequest implements ReceiverRequest<Request> {
   readonly method: string;
   readonly headers: IncomingHttpHeaders = {};
+  /** Present only with a context that has `waitUntil` (Workers): the receiver then hands it work to wait for. */
+  readonly waitUntil?: (work: Promise<unknown>) => void;
   private responded = false;
 
   constructor(
@@ -96,6 +98,18 @@ class FetchRequest implements ReceiverRequest<Request> {
     private readonly reject: (error: unknown) => void,
   ) {
     this.method = req.method;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with its object as `this` below: Workers' ctx.waitUntil needs it.
+    const waitUntil = context?.waitUntil;
+    if (typeof waitUntil === 'function') {
+      this.waitUntil = (work) => {
+        try {
+          waitUntil.call(context, work);
+        } catch (error) {
+          // A platform that refuses (called too late, a stand-in that throws) must not turn the answer into a crash.
+          log('waitUntil failed: %s', describeThrown(error));
+        }
+      };
+    }
     // Headers iterate with lower-cased names, a repeated header joined by ", ".
     const headers = this.headers;
     req.headers.forEach((value, name) => {
@@ -125,19 +139,6 @@ class FetchRequest implements ReceiverRequest<Request> {
     if (outcome.kind === 'respond') this.resolve(toResponse(outcome));
     else if (outcome.error) this.reject(outcome.error);
     else this.resolve(toResponse(RECEIVED));
-  }
-
-  waitUntil(work: Promise<unknown>): void {
-    // Called with its object as `this` below: Workers' ctx.waitUntil needs it.
-    // eslint-disable-next-line @typescript-eslint/unbound-method
-    const waitUntil = this.context?.waitUntil;
-    if (typeof waitUntil !== 'function') return;
-    try {
-      waitUntil.call(this.context, work);
-    } catch (error) {
-      // A platform that refuses (called too late, a stand-in that throws) must not turn the answer into a crash.
-      log('waitUntil failed: %s', describeThrown(error));
-    }
   }
 }
 

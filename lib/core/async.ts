@@ -8,13 +8,22 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
  * goes to `onRejected` instead of crashing the process as an unhandled rejection.
  */
 export function dropResult(result: unknown, onRejected: (error: unknown) => void): void {
+  void catchResult(result, onRejected);
+}
+
+/**
+ * {@link dropResult}, returning the promise that settles with the result (never rejecting), for a
+ * platform that must be told to wait for it; undefined when the result is not a promise.
+ */
+export function catchResult(result: unknown, onRejected: (error: unknown) => void): Promise<unknown> | undefined {
   try {
     // Promise.resolve adopts a foreign thenable too, and turns a `then` that throws into a rejection.
-    if (isThenable(result)) Promise.resolve(result).then(undefined, onRejected);
+    if (isThenable(result)) return Promise.resolve(result).then(undefined, onRejected);
   } catch (error) {
     // A `then` getter that throws.
     onRejected(error);
   }
+  return undefined;
 }
 
 /** Settles as `pending` does, or rejects with `timeoutError()` after `ms`, whichever comes first. */

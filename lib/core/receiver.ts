@@ -4,7 +4,7 @@ import { type BodyCallback, type BodyInput, checkContentType, checkDeclaredLengt
 import { createCredentialCheck } from '../stages/credentials';
 import { type DedupeClaim, Deduper } from '../delivery/deduper';
 import type { EnqueueResult } from '../delivery/queue';
-import { dropResult, isThenable, withTimeout } from './async';
+import { catchResult, isThenable, withTimeout } from './async';
 import { type AnyEvent, type AnyHandler, Dispatcher, type HandlerOutcome, HandlerRun } from './dispatch';
 import { describeThrown, escapeText, InnopaasWebhookError, isInnopaasWebhookError, type ValidationProblem } from './errors';
 import type { ResolvedConfig } from './options';
@@ -98,6 +98,11 @@ export class Receiver<Req> {
   private readonly running = new Set<Delivery<Req>>();
   /** `drain()` calls waiting for `running` to empty. */
   private idle: (() => void)[] = [];
+  /**
+   * The platform's `waitUntil` by request, for the requests that have one (Workers): a hook's promise
+   * (`onError`, `onDuplicate`) is reported with `req` alone, and must outlive the answer there too.
+   */
+  private readonly waitUntilOf = new WeakMap<object, (work: Promise<unknown>) => void>();
   private closing = false;
 
   constructor(private readonly config: ResolvedConfig<Req>) {
@@ -139,6 +144,12 @@ export class Receiver<Req> {
 
   /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
   handle(request: ReceiverRequest<Req>): void {
+    if (request.waitUntil && typeof request.req === 'object' && request.req !== null) {
+      const platform = request;
+      this.waitUntilOf.set(request.req, (work) => {
+        platform.waitUntil?.(work);
+      });
+    }
     if (this.config.observers) request = this.config.observers.wrap(request);
     const early = this.checkMethod(request);
     if (early) {
@@ -641,10 +652,15 @@ export class Receiver<Req> {
       );
     };
     try {
-      dropResult(call(), failed);
+      this.keepUntilSettled(catchResult(call(), failed), delivery.req);
     } catch (error) {
       failed(error);
     }
+  }
+
+  /** Hands a hook's pending result to the platform's `waitUntil`, where the request has one. */
+  private keepUntilSettled(pending: Promise<unknown> | undefined, req: Req): void {
+    if (pending) this.waitUntilOf.get(req as object)?.(pending);
   }
 
   /** Hands an error to `onError`; nothing `onError` does (throw, reject, hang) reaches the request. */
@@ -655,7 +671,10 @@ export class Receiver<Req> {
       log('onError failed: %s', describeThrown(hookError));
     };
     try {
-      dropResult((onError as (...args: unknown[]) => unknown)(error, event ? { req, event } : { req }), failed);
+      this.keepUntilSettled(
+        catchResult((onError as (...args: unknown[]) => unknown)(error, event ? { req, event } : { req }), failed),
+        req,
+      );
     } catch (hookError) {
       failed(hookError);
     }
