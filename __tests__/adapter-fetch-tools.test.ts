@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { innopaasFetchHandler, type InnopaasEvent } from '../lib';
 import { buildEvent, deliver } from '../lib/testing';
 import { AUTH, USER, textEvent } from './helpers/app';
@@ -87,6 +88,32 @@ describe('deliver() to a Fetch target in process ({ fetch }), no server', () => 
     const { hono } = createFetchApp();
     expect((await deliver(hono, textEvent(), { credentials })).status).toBe(200);
     expect((await deliver(hono, textEvent(), { credentials, path: '/elsewhere' })).status).toBe(404);
+  });
+
+  test("forwardErrors with Hono's default error handler: every forwarded error keeps its status and problem", async () => {
+    const hono = new Hono();
+    const webhook = innopaasFetchHandler({
+      userName: USER,
+      authorization: AUTH,
+      forwardErrors: 'all',
+      onError: false,
+      on: {
+        whatsapp_mo_message_received: () => {
+          throw new Error('failing on purpose');
+        },
+      },
+    });
+    // No hono.onError: Hono's own handler answers what the route throws.
+    hono.post('/webhook', (c) => webhook(c.req.raw));
+    const refused = await deliver(hono, textEvent(), { credentials: { userName: USER, authorization: 'wrong' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(refused.body).toMatchObject({ status: 401, code: 'unauthorized' });
+    const invalid = await deliver(hono, undefined, { credentials, body: '{"id": 1}' });
+    expect(invalid).toMatchObject({ status: 400, body: { code: 'invalid_envelope' } });
+    const failed = await deliver(hono, textEvent(), { credentials });
+    expect(failed).toMatchObject({ status: 500, body: { code: 'handler_failed' } });
+    expect(failed.text).not.toContain('failing on purpose');
   });
 
   test('a Fetch target that never answers is given up after timeoutMs', async () => {

@@ -106,7 +106,23 @@ export class InnopaasWebhookError extends Error {
   get title(): string {
     return TITLES[this.code];
   }
+
+  /**
+   * The answer this error stands for, as a Fetch `Response`: its status, headers and problem details.
+   * Hono's default error handler answers a thrown error with its `getResponse()`, so a refusal forwarded
+   * by the Fetch handler (`forwardErrors`) keeps its status there instead of becoming a 500 that InnoPaaS
+   * would retry. Needs the platform's global `Response`.
+   */
+  getResponse(): Response {
+    return new Response(JSON.stringify(toProblemDetails(this)), {
+      status: this.status,
+      headers: { 'content-type': PROBLEM_TYPE, ...this.headers },
+    });
+  }
 }
+
+/** The media type of every error answer (RFC 9457 problem details). */
+export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 /**
  * `instanceof` fails when a CommonJS and an ESM copy of the package meet in one process; this guard

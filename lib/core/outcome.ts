@@ -1,4 +1,4 @@
-import { type InnopaasWebhookError, type ProblemCode, toProblemDetails } from './errors';
+import { type InnopaasWebhookError, PROBLEM_TYPE, type ProblemCode, toProblemDetails } from './errors';
 
 /** What an adapter must do: answer, or hand on to the next middleware (with an error, or none). */
 export type Outcome = RespondOutcome | { readonly kind: 'next'; readonly error?: InnopaasWebhookError };
@@ -15,7 +15,6 @@ export interface RespondOutcome {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 // The success answers are constants: nothing to build per request. InnoPaaS needs no body (docs/events.md#response); the
 // flags tell a person testing by hand what happened.
