@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -114,6 +114,55 @@ describe('deliver() to a Fetch target in process ({ fetch }), no server', () => 
     const failed = await deliver(hono, textEvent(), { credentials });
     expect(failed).toMatchObject({ status: 500, body: { code: 'handler_failed' } });
     expect(failed.text).not.toContain('failing on purpose');
+  });
+
+  test('served by @hono/node-server, an answer given before the whole body closes the connection, as Express does', async () => {
+    const { hono } = createFetchApp({ bodyTimeoutMs: 300, on: { whatsapp_mo_message_received: () => undefined } });
+    const server = await new Promise<Server>((resolve) => {
+      const started = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => {
+        resolve(started as Server);
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    /** Sends the head and `sent` of a 100-byte body; resolves with the answer's head and whether the socket closed. */
+    const exchange = (headers: string, sent: string) =>
+      new Promise<{ head: string; closed: boolean }>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let text = '';
+        let answered: NodeJS.Timeout | undefined;
+        socket.on('error', reject);
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          // Kept open by the server: no close within 200 ms of the answer.
+          answered ??= setTimeout(() => {
+            socket.destroy();
+            resolve({ head: text.split('\r\n\r\n')[0] ?? '', closed: false });
+          }, 200);
+        });
+        socket.on('close', () => {
+          clearTimeout(answered);
+          resolve({ head: text.split('\r\n\r\n')[0] ?? '', closed: true });
+        });
+        socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}\r\n${sent}`);
+      });
+    try {
+      const auth = `UserName: ${USER}\r\nAuthorization: ${AUTH}\r\n`;
+      const stalled = await exchange(`${auth}Content-Length: 100\r\n`, '{"id":');
+      expect(stalled.head).toMatch(/^HTTP\/1\.1 408 /);
+      expect(stalled.head.toLowerCase()).toContain('connection: close');
+      expect(stalled.closed).toBe(true);
+      const refused = await exchange(`UserName: ${USER}\r\nAuthorization: wrong\r\nContent-Length: 100\r\n`, '{"id":');
+      expect(refused.head).toMatch(/^HTTP\/1\.1 401 /);
+      expect(refused.closed).toBe(true);
+      // A refusal after the whole body was read keeps the connection for the sender's next delivery.
+      const invalid = await exchange(`${auth}Content-Length: 2\r\n`, '[]');
+      expect(invalid.head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(invalid.head.toLowerCase()).not.toContain('connection: close');
+      expect(invalid.closed).toBe(false);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a Fetch target that never answers is given up after timeoutMs', async () => {

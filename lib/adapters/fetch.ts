@@ -75,10 +75,20 @@ function checkPlatform(): void {
   }
 }
 
-function toResponse(outcome: RespondOutcome): Response {
+function toResponse(outcome: RespondOutcome, request?: Request): Response {
   const headers: Record<string, string> = { 'content-type': outcome.contentType };
   if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) headers[name] = value;
+  if (request && closesConnection(outcome.status, request)) headers.connection = 'close';
   return new Response(outcome.body, { status: outcome.status, headers });
+}
+
+/**
+ * As the Express adapter does: an answer given before the body was read in full (a 401 before reading,
+ * a 413, a 408) closes the connection, or the server would go on reading, or waiting for, the rest of a
+ * large or stalled body. A server without keep-alive, or on HTTP/2, drops the header.
+ */
+function closesConnection(status: number, request: Request): boolean {
+  return status === 408 || status === 413 || (status >= 300 && request.body !== null && !request.bodyUsed);
 }
 
 /** One request's facts, as the receiver reads them, and the settling of the `Response` promise. */
@@ -136,7 +146,7 @@ class FetchRequest implements ReceiverRequest<Request> {
   respond(outcome: Outcome): void {
     if (this.responded) return;
     this.responded = true;
-    if (outcome.kind === 'respond') this.resolve(toResponse(outcome));
+    if (outcome.kind === 'respond') this.resolve(toResponse(outcome, this.req));
     else if (outcome.error) this.reject(outcome.error);
     else this.resolve(toResponse(RECEIVED));
   }
