@@ -162,7 +162,8 @@ bench/README.md): a measurement of that engine trick on this Node line, not a re
 server that builds each request and response on Express's own prototypes; (3n) given the webhook path by the
 node:http listener before Express sees the request. Every Express contender pays for Express swapping the
 prototype of every request and response (\`--only 0,0s\` shows what the swap alone costs, bench/README.md);
-(1d) and (R) win back the larger part of it, after Express's own work on the request, with dictionary mode.
+(1d) wins back the larger part of it, after Express's own work on the request, with dictionary mode; (R) does not
+take that step, as (3) does not.
 
 ### Goals
 
