@@ -338,7 +338,13 @@ export const contenders = [
         : (text) => crypto.createHash('sha256').update(text).digest();
       const digest = (userName, authorization) => sha256(`${userName}\n${authorization}`);
       const expected = digest(USER_NAME, AUTHORIZATION);
-      const handler = async () => {};
+      // (R5) and (R15) reuse (R) with a handler that spins that long.
+      const spinUs = this.spinUs ?? 0;
+      const handler = spinUs
+        ? async () => {
+            for (const end = performance.now() + spinUs / 1000; performance.now() < end;);
+          }
+        : async () => {};
       const app = express();
       app.use('/webhook', (req, res) => {
         if (!crypto.timingSafeEqual(digest(req.headers.username, req.headers.authorization), expected)) {
@@ -467,6 +473,18 @@ export const extraContenders = [
       return app;
     },
   },
+  // (R) with 5 and 15 µs of work added in its handler (a spin): a scale to read (3)'s distance from (R) in
+  // µs of work, since CPU a request grows with the work a request does by more than that work (the
+  // kernel's share of each answer grows as the server slows down). `--only R,R5,R15,3`.
+  ...[5, 15].map((us) => ({
+    key: `minimal-spin-${us}`,
+    label: `R${us} minimal receiver, ${us} µs of work in its handler`,
+    payload: 'innopaas',
+    spinUs: us,
+    create() {
+      return findContender('minimal').create.call(this);
+    },
+  })),
   // What two of (3)'s features cost a request: (3d) without dedupe, (3h) with a synchronous handler (no
   // promise to wait for, so no deadline timer). `--only 3,3d,3h,R`.
   ...[
