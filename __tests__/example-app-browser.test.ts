@@ -59,6 +59,22 @@ async function openInspector(context: BrowserContext, url: string): Promise<Page
   return page;
 }
 
+/**
+ * Opens the inspector in a new tab of `context`, counting the requests it makes to the event stream
+ * (EventSource's reconnections included). `timeout` bounds the navigation, so that a tab the browser
+ * cannot open fails the test with a message instead of running into the test's own timeout.
+ */
+async function openCountingStreams(context: BrowserContext, url: string, timeout = 10_000) {
+  const page = await context.newPage();
+  let streams = 0;
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/inspector/events') streams += 1;
+  });
+  await page.goto(`${url}/`, { timeout });
+  await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live', undefined, { timeout });
+  return { page, streams: () => streams };
+}
+
 const rowCount = (page: Page, count: number) =>
   page.waitForFunction((n) => document.querySelectorAll('#deliveries tr').length === n, count);
 
@@ -70,6 +86,26 @@ const rowTexts = (page: Page) =>
         .slice(1)
         .map((cell) => cell.innerText.trim()),
     ),
+  );
+
+/** The metrics panel's rows: event type, number of events, outcomes. */
+const statsTexts = (page: Page) =>
+  page.$$eval('#stats-rows tr', (rows) =>
+    rows.map((row) => Array.from((row as unknown as PageElement).cells, (cell) => cell.innerText.trim()).slice(0, 3)),
+  );
+
+/**
+ * Waits for the metrics panel to count `count` events in all. The panel also polls every 5 s; the
+ * deadline is shorter, so that it is the event stream that updates it.
+ */
+const statsTotal = (page: Page, count: number) =>
+  page.waitForFunction(
+    (n) =>
+      Array.from(document.querySelectorAll('#stats-rows tr') as unknown as ArrayLike<PageElement>, (row) =>
+        Number(row.cells[1]?.innerText),
+      ).reduce((sum, events) => sum + events, 0) === n,
+    count,
+    { timeout: 4_000 },
   );
 
 /** Each message row's cells but the time: message id, latest status, reports, last report. */
@@ -197,6 +233,68 @@ describeWithChromium('inspector page in Chromium', () => {
     const fresh = await openInspector(context, url);
     await fresh.waitForFunction(() => document.querySelectorAll('#messages tr').length === 1);
     expect(await messageTexts(fresh)).toEqual([[message, 'failed error 131014', '4', 'delivered (older: not kept)']]);
+    await context.close();
+  });
+
+  // Chromium keeps at most 6 HTTP/1.1 connections per host, and an event stream holds one for as long
+  // as the page is open: with a stream per script, three tabs took them all, a fourth never loaded and
+  // the first one's detail (a fetch) waited for a free connection.
+  test('four tabs at once: one event stream each, all live; a detail and the metrics still load', async () => {
+    const { url } = await start();
+    const context = await browser.newContext({ httpCredentials: { username: USER, password: AUTH } });
+    // One after the other, as a user would: before the fix, the fourth one's navigation timed out.
+    const first = await openCountingStreams(context, url);
+    const second = await openCountingStreams(context, url);
+    const third = await openCountingStreams(context, url);
+    const fourth = await openCountingStreams(context, url);
+    const tabs = [first, second, third, fourth];
+
+    expect(await deliver(url, samples.inboundText)).toBe(200);
+    for (const { page } of tabs) {
+      await rowCount(page, 1);
+      expect(await rowTexts(page)).toEqual([['whatsapp_mo_message_received', 'text', '200', 'handled']]);
+    }
+
+    await first.page.click('#deliveries tr:nth-child(1)');
+    await first.page.waitForFunction(() => document.getElementById('detail-title')?.textContent === 'Delivery #1', undefined, {
+      timeout: 5_000,
+    });
+    expect(await first.page.textContent('#detail-payload')).toBe(JSON.stringify(samples.inboundText, null, 2));
+
+    await statsTotal(fourth.page, 1);
+    expect(await deliver(url, samples.statusRead)).toBe(200);
+    await statsTotal(fourth.page, 2);
+    // The most events first, then by name.
+    expect(await statsTexts(fourth.page)).toEqual([
+      ['whatsapp_message_status_updated', '1', 'received 1'],
+      ['whatsapp_mo_message_received', '1', 'received 1'],
+    ]);
+
+    expect(tabs.map(({ streams }) => streams())).toEqual([1, 1, 1, 1]);
+    await context.close();
+  }, 60_000);
+
+  test('a dropped stream: the page says so, reconnects, and reloads the list and the metrics', async () => {
+    const { url, server } = await start();
+    const context = await browser.newContext({ httpCredentials: { username: USER, password: AUTH } });
+    const { page, streams } = await openCountingStreams(context, url);
+    expect(await deliver(url, samples.inboundText)).toBe(200);
+    await rowCount(page, 1);
+    await statsTotal(page, 1);
+    expect(streams()).toBe(1);
+
+    server.closeAllConnections();
+    await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'reconnecting…');
+    // The server asks for a retry after 2 s: this delivery is made while the page has no stream.
+    expect(await deliver(url, samples.statusRead)).toBe(200);
+    await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live');
+    await rowCount(page, 2);
+    expect((await rowTexts(page)).map((cells) => cells[0])).toEqual([
+      'whatsapp_message_status_updated',
+      'whatsapp_mo_message_received',
+    ]);
+    await statsTotal(page, 2);
+    expect(streams()).toBe(2);
     await context.close();
   });
 

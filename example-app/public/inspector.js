@@ -191,6 +191,8 @@
     if (event.key === 'Escape') closeDetail();
   });
 
+  // The page's one event stream. A stream holds an HTTP/1.1 connection for as long as the page is open,
+  // and browsers keep six per host: with two a page, three tabs would take them all.
   // EventSource reconnects by itself; every (re)connection starts with the full list.
   const connection = $('connection');
   const source = new EventSource('inspector/events');
@@ -202,9 +204,18 @@
     connection.textContent = 'reconnecting…';
     connection.className = 'pill pill-wait';
   });
-  source.addEventListener('snapshot', (event) => replaceAll(JSON.parse(event.data)));
-  source.addEventListener('delivery', (event) => upsert(JSON.parse(event.data), true));
-  source.addEventListener('messages', (event) => replaceMessages(JSON.parse(event.data)));
-  source.addEventListener('message', (event) => upsertMessage(JSON.parse(event.data), true));
+  // Each event is shown here, then announced on the document as a CustomEvent `inspector:<name>` with
+  // the parsed data as its detail: the page's other scripts (the metrics panel) follow the stream so.
+  function follow(name, show) {
+    source.addEventListener(name, (event) => {
+      const data = JSON.parse(event.data);
+      show(data);
+      document.dispatchEvent(new CustomEvent(`inspector:${name}`, { detail: data }));
+    });
+  }
+  follow('snapshot', replaceAll);
+  follow('delivery', (delivery) => upsert(delivery, true));
+  follow('messages', replaceMessages);
+  follow('message', (entry) => upsertMessage(entry, true));
   refreshCount();
 })();

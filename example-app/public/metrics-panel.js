@@ -3,6 +3,7 @@
 // The metrics panel: counts by event type and outcome, handler time and event lag, from the app's
 // Prometheus registry (GET inspector/stats). It refreshes on every delivery the inspector's event stream
 // announces, and every few seconds for handlers that finish after their answer (ack 'immediately').
+// The stream is inspector.js's, the page's only one: it re-announces each event on the document.
 // Event types and outcomes come from payloads: they are put in the page with textContent only.
 (() => {
   const REFRESH_MS = 5000;
@@ -59,23 +60,31 @@
     empty.hidden = types.length > 0;
   }
 
-  let pending = null;
+  let timer = null; // deliveries in a burst ask for one refresh
+  let loading = false;
+  let stale = false; // asked for while loading: the answer may not count the delivery yet
   function refresh() {
-    // Deliveries in a burst ask for one refresh.
-    if (pending) return;
-    pending = setTimeout(async () => {
-      try {
-        const response = await fetch('inspector/stats', { headers: { Accept: 'application/json' } });
-        if (response.ok) render(await response.json());
-      } finally {
-        pending = null;
+    if (loading) stale = true;
+    else timer ??= setTimeout(load, 100);
+  }
+  async function load() {
+    timer = null;
+    loading = true;
+    try {
+      const response = await fetch('inspector/stats', { headers: { Accept: 'application/json' } });
+      if (response.ok) render(await response.json());
+    } finally {
+      loading = false;
+      if (stale) {
+        stale = false;
+        refresh();
       }
-    }, 100);
+    }
   }
 
-  const source = new EventSource('inspector/events');
-  source.addEventListener('snapshot', refresh);
-  source.addEventListener('delivery', refresh);
+  // A snapshot starts every (re)connection: what arrived while the page was cut off is counted then.
+  document.addEventListener('inspector:snapshot', refresh);
+  document.addEventListener('inspector:delivery', refresh);
   setInterval(refresh, REFRESH_MS);
   refresh();
 })();
