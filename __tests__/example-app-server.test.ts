@@ -1,9 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import path from 'node:path';
+import samples from '../example-app/samples.json';
+import { describeWithRedis } from './helpers/redis-server';
+import { until } from './helpers/wait';
 
 // `node example-app/server.js` as a newcomer runs it: its banner, the curl command it prints, and
-// a graceful exit on SIGTERM.
+// a graceful exit on SIGTERM; in queue mode too, with its worker process and local redis-server.
 
 const ROOT = path.join(__dirname, '..');
 if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) {
@@ -18,13 +23,15 @@ interface Server {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const running = new Set<ChildProcess>();
+/** Ends what a test left running: the servers that have not exited, each with its local redis-server. */
+const running = new Set<() => void>();
 afterEach(() => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const kill of running) kill();
   running.clear();
 });
 
-function startServer(env: Record<string, string>, args: string[] = []): Server {
+/** `detached`: the server leads a process group of its own, as in a terminal, where Ctrl-C signals the whole group. */
+function startServer(env: Record<string, string>, args: string[] = [], { detached = false } = {}): Server {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(INNOPAAS_|INSPECTOR|PORT$|HOST$|ACK$|QUEUE$|REDIS_URL$)/.test(name)),
   );
@@ -32,8 +39,16 @@ function startServer(env: Record<string, string>, args: string[] = []): Server {
     cwd: ROOT,
     env: { ...clean, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
-  running.add(child);
+  const kill = () => {
+    if (detached && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+    // Queue mode: Redis is in a group of its own, and a SIGKILL gives the server no chance to stop it.
+    const redisPid = /started a local redis-server \(pid (\d+)\)/.exec(output)?.[1];
+    if (redisPid !== undefined) process.kill(Number(redisPid), 'SIGKILL');
+  };
+  running.add(kill);
   let output = '';
   const waiters: (() => void)[] = [];
   const collect = (chunk: Buffer) => {
@@ -44,7 +59,7 @@ function startServer(env: Record<string, string>, args: string[] = []): Server {
   child.stderr.on('data', collect);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
-      running.delete(child);
+      running.delete(kill);
       resolve({ code, signal });
     });
   });
@@ -167,25 +182,163 @@ describe('node example-app/server.js', () => {
     server.child.kill('SIGTERM');
     expect((await server.exit).code).toBe(0);
   });
+});
 
-  test('queue mode (--queue): a web process and a worker process sharing a local Redis; the inspector shows the job done; SIGTERM stops both', async () => {
-    const server = startServer({}, ['--inspector', '--queue']);
-    const [, url] = await server.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
-    await server.waitForOutput(/\[worker\] ready/);
-    const auth = `Basic ${Buffer.from('demo-user:demo-secret').toString('base64')}`;
+const auth = `Basic ${Buffer.from('demo-user:demo-secret').toString('base64')}`;
+
+/** What the inspector lists, newest first. */
+async function inspectorList<T>(url: string, what: 'deliveries' | 'messages'): Promise<T[]> {
+  return (await (await fetch(`${url}/inspector/${what}`, { headers: { Authorization: auth } })).json()) as T[];
+}
+
+const deliver = (url: string, event: object) =>
+  fetch(`${url}/webhook`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', UserName: 'demo-user', Authorization: 'demo-secret' },
+    body: JSON.stringify(event),
+  });
+
+/** The exit, or a failure naming what the server printed if it takes longer than `ms`. */
+async function exitWithin(server: Server, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal:\n${server.output()}`)), ms);
+  });
+  try {
+    return await Promise.race([server.exit, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether something accepts connections on a loopback port. */
+const answers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+/** A queue-mode server that listens, with its worker ready; `port`: its local redis-server's. */
+async function startQueueServer(options?: { detached?: boolean }) {
+  const server = startServer({}, ['--inspector', '--queue'], options);
+  const url = await server.waitForUrl();
+  const [, port] = await server.waitForOutput(/started a local redis-server .*?on port (\d+)/);
+  await server.waitForOutput(/\[worker\] ready/);
+  return { server, url, port: Number(port) };
+}
+
+describeWithRedis('node example-app/server.js --queue', () => {
+  test('a web process and a worker process sharing a local Redis; the inspector shows the job done; SIGTERM stops both', async () => {
+    const { server, url, port } = await startQueueServer();
     expect((await runCurl(shellWords(curlOf(server.output()), {}))).status).toBe(200);
     await server.waitForOutput(/\[worker\] inbound text from PHONE-NUMBER: "OK"/);
-    let outcome: unknown;
-    for (const deadline = Date.now() + 10_000; outcome !== 'done' && Date.now() < deadline;) {
-      const deliveries = (await (await fetch(`${url}/inspector/deliveries`, { headers: { Authorization: auth } })).json()) as {
-        outcome: string;
-      }[];
-      outcome = deliveries[0]?.outcome;
-      if (outcome !== 'done') await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(outcome).toBe('done');
+    await until(async () => (await inspectorList<{ outcome: string }>(url, 'deliveries'))[0]?.outcome === 'done', 'the job done');
     server.child.kill('SIGTERM');
     expect(await server.exit).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/\[worker\] shut down cleanly[\s\S]*shut down cleanly/);
+    expect(await answers(port)).toBe(false);
+  });
+
+  test('a redelivered event: answered duplicate, logged and shown as a duplicate; the first delivery stays done', async () => {
+    const { server, url } = await startQueueServer();
+    const { id } = samples.inboundText;
+    expect(await (await deliver(url, samples.inboundText)).json()).toEqual({ received: true });
+    await until(async () => (await inspectorList<{ outcome: string }>(url, 'deliveries'))[0]?.outcome === 'done', 'the job done');
+
+    expect(await (await deliver(url, samples.inboundText)).json()).toEqual({ received: true, duplicate: true });
+    await server.waitForOutput(new RegExp(`duplicate ${id} ignored \\(already queued\\)`));
+    await until(async () => (await inspectorList(url, 'deliveries')).length === 2, 'the second row');
+    const [second, first] = await inspectorList(url, 'deliveries');
+    expect(second).toMatchObject({ eventId: id, status: 200, outcome: expect.stringMatching(/^duplicate/) });
+    expect(first).toMatchObject({ eventId: id, status: 200, outcome: 'done' });
+    // The worker ran the handler once.
+    expect(server.output().match(/\[worker\] inbound text/g)).toHaveLength(1);
+  });
+
+  test('the Messages panel lists the statuses the worker handled, an older report not replacing a newer one', async () => {
+    const { server, url } = await startQueueServer();
+    type Entry = { id: string; status: string; lastReport: string; reports: number };
+    expect((await deliver(url, samples.statusRead)).status).toBe(200);
+    await until(async () => (await inspectorList<Entry>(url, 'messages'))[0]?.status === 'read', 'the read status', 10_000);
+    // Handled after read: older, so it does not replace it.
+    expect((await deliver(url, samples.statusDelivered)).status).toBe(200);
+    await until(async () => (await inspectorList<Entry>(url, 'messages'))[0]?.reports === 2, 'the second report', 10_000);
+    expect(await inspectorList(url, 'messages')).toEqual([
+      expect.objectContaining({ id: samples.statusRead.body.id, status: 'read', lastReport: 'delivered', reports: 2 }),
+    ]);
+    await server.waitForOutput(/\[worker\] status delivered for \d+ \(not newer than read, which is kept\)/);
+  });
+
+  test('Ctrl-C in a terminal (SIGINT to the whole process group) mid-delivery: Redis outlives it, then all exits 0', async () => {
+    const { server, url, port } = await startQueueServer({ detached: true });
+    expect((await deliver(url, samples.inboundText)).status).toBe(200);
+    await server.waitForOutput(/\[worker\] inbound text from PHONE-NUMBER: "OK"/);
+    // Another delivery, its body still on the way when Ctrl-C comes: the web process finishes it first.
+    // (Connection: close, else the server would keep the connection until its keep-alive timeout.)
+    const body = JSON.stringify(samples.inboundImage);
+    const late = request(`${url}/webhook`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        Connection: 'close',
+        UserName: 'demo-user',
+        Authorization: 'demo-secret',
+      },
+    });
+    const answer = new Promise<{ status?: number; text: string }>((resolve, reject) => {
+      late.once('error', reject);
+      late.once('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.once('end', () => resolve({ status: res.statusCode, text }));
+      });
+    });
+    late.write(body.slice(0, 20));
+    await new Promise((resolve) => late.once('socket', (socket) => socket.once('connect', resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    process.kill(-(server.child.pid as number), 'SIGINT');
+    await server.waitForOutput(/\[worker\] shut down cleanly/);
+    // Time for a Redis that got the signal too to be gone, and for the web process to notice.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    late.end(body.slice(20));
+    expect(await answer).toEqual({ status: 200, text: '{"received":true}' });
+
+    expect(await exitWithin(server, 5_000)).toEqual({ code: 0, signal: null });
+    expect(server.output()).not.toMatch(/ECONNREFUSED/);
+    expect(server.output()).toMatch(/SIGINT received[\s\S]*shut down cleanly\n$/);
+    expect(await answers(port)).toBe(false);
+  });
+
+  test('killed with SIGKILL: the worker notices that the web process is gone and closes', async () => {
+    const { server } = await startQueueServer();
+    server.child.kill('SIGKILL');
+    await server.exit;
+    try {
+      // The worker writes to the same pipe, which outlives the web process.
+      await server.waitForOutput(/\[worker\] the web process is gone: stopping[\s\S]*\[worker\] shut down cleanly/);
+    } finally {
+      // What a SIGKILL leaves running, as the README says: the local redis-server, whose pid is logged.
+      const [, redisPid] = /started a local redis-server \(pid (\d+)\)/.exec(server.output()) ?? [];
+      process.kill(Number(redisPid), 'SIGTERM');
+    }
+  });
+
+  test('Redis unreachable (REDIS_URL=redis://127.0.0.1:1): SIGTERM exits within 10 s, saying what it cut short', async () => {
+    const server = startServer({ REDIS_URL: 'redis://127.0.0.1:1' }, ['--queue']);
+    await server.waitForUrl();
+    // Once it has tried to connect, the worker's close waits for Redis, forever.
+    await server.waitForOutput(/\[worker\] error: queue_unavailable/);
+    server.child.kill('SIGTERM');
+    expect(await exitWithin(server, 10_000)).toEqual({ code: 1, signal: null });
+    expect(server.output()).toMatch(/the worker did not exit within 5 s: killed/);
+    expect(server.output()).toMatch(/did not close within 2 s \(is Redis reachable\?\): disconnected/);
+    expect(server.output()).toMatch(/shut down, with the steps above cut short\n$/);
   });
 });

@@ -27,6 +27,7 @@ const INSPECTOR_OFF = 'The inspector is off. Start the example with INSPECTOR=1 
  * @param {import('..').EventQueue} [options.queue]  queue mode: events are handed to this queue
  *   (`bullmqQueue(...)`) and handled by `worker.js`; the handlers do not run in this process
  * @returns {{ app, webhook, inspector, messages, registry }}  `messages`: each message's latest status
+ *   (in queue mode filled by whoever calls its `record(body)`: server.js, with the worker's reports)
  */
 function createExampleApp(options) {
   const { userName, authorization, ack, queue, log = console.log, express = require('express') } = options;
@@ -66,15 +67,12 @@ function createExampleApp(options) {
       log(`rejected ${info.error.code}${describeProblems(info.problems)}`);
       note(req, { invalid: { code: info.error.code, problems: info.problems, payload: info.payload } });
     },
-    // With a queue, a redelivery is collapsed by the queue (same job id) and the worker handles events.
-    ...(queue
-      ? {}
-      : {
-          onDuplicate: (event, req) => {
-            log(`duplicate ${plain(event.id)} ignored (already handled)`);
-            note(req, { duplicate: true });
-          },
-        }),
+    // A redelivered event id, answered 200 without running the handlers again: recognised by the dedupe
+    // store, or with a queue by the queue (one job per event id), whose job is not added twice.
+    onDuplicate: (event, req) => {
+      log(`duplicate ${plain(event.id)} ignored (${queue ? 'already queued' : 'already handled'})`);
+      note(req, { duplicate: true });
+    },
     onError: (error, { req, event }) => {
       log(`error ${error.code}${event ? ` for ${plain(event.id)}` : ''}: ${quote(error.message, 160)}`);
       note(req, { error: { code: error.code, message: error.message } });

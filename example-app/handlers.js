@@ -9,7 +9,7 @@ const { describeInbound, plain, quote } = require('./format');
  *
  * @param {(line: string) => void} log
  * @param {{ record(body: object): { replaced: boolean, kept: string } }} [messages]  each message's latest
- *   status (in-process mode: the inspector shows it)
+ *   status, shown by the inspector (in queue mode the worker keeps its own and reports to the web process)
  */
 function createHandlers(log, messages) {
   const on = {

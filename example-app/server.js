@@ -28,12 +28,17 @@ const queueMode = env.QUEUE === '1' || env.QUEUE === 'true' || process.argv.incl
 const log = (line) => console.log(`${new Date().toISOString()} ${line}`);
 
 async function main() {
-  // Queue mode: Redis, the queue and a worker process first; the inspector hears each job's state.
-  let inspectorRef;
+  // Queue mode: Redis, the queue and a worker process first; the inspector hears each job's state, and
+  // the status reports the worker handled (for its Messages panel).
+  let example;
   const queueSetup = queueMode
-    ? await require('./queue-mode').startQueueMode({ log, onJobState: (eventId, state) => inspectorRef?.noteJob(eventId, state) })
+    ? await require('./queue-mode').startQueueMode({
+        log,
+        onJobState: (eventId, state) => example?.inspector?.noteJob(eventId, state),
+        onStatusReport: (body) => example?.messages.record(body),
+      })
     : null;
-  const { app, webhook, inspector } = createExampleApp({
+  example = createExampleApp({
     userName: userName.text,
     authorization: authorization.text,
     inspector: { enabled: inspectorEnabled, userName: inspectorUser.text, password: inspectorPassword.text },
@@ -41,8 +46,7 @@ async function main() {
     queue: queueSetup?.queue,
     log,
   });
-  inspectorRef = inspector;
-  listen(app, webhook, inspector, queueSetup);
+  listen(example.app, example.webhook, example.inspector, queueSetup);
 }
 
 function listen(app, webhook, inspector, queueSetup) {
@@ -86,13 +90,18 @@ function listen(app, webhook, inspector, queueSetup) {
     // A client that keeps its connection busy must not hold the process hostage.
     setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     await closed;
-    // Queue mode: the worker stops after the web server (nothing new is queued), then Redis.
-    if (queueSetup) await queueSetup.close();
+    // Queue mode: the worker stops after the web server (nothing new is queued), then Redis. Each step
+    // has a time limit (Redis may be gone): what was cut short is logged, and the exit code is 1.
+    if (queueSetup && !(await queueSetup.close())) {
+      log('shut down, with the steps above cut short');
+      process.exit(1);
+    }
     log('shut down cleanly');
     process.exit(0);
   }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // SIGHUP: the terminal was closed. The local redis-server is in a process group of its own, which
+  // does not get it: the shutdown stops it.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => void shutdown(signal));
 }
 
 main().catch((error) => {
