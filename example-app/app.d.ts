@@ -42,6 +42,8 @@ export interface ExampleInspector {
   router: unknown;
   recordDelivery: (req: unknown, res: unknown, next: () => void) => void;
   note: (req: unknown, facts: Record<string, unknown>) => void;
+  /** Queue mode: the job of `eventId` changed state (queued, active, done, retrying, failed: …). */
+  noteJob: (eventId: string, state: string) => void;
   /** Summaries, newest first. */
   deliveries: () => DeliverySummary[];
   /** Ends the event streams (for shutdown); resolves once they are sent. */

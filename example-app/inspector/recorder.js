@@ -8,9 +8,15 @@ const MAX_PAYLOAD_CHARS = 64 * 1024;
 const MAX_PROBLEMS = 20;
 const MAX_TEXT = 300;
 
+/**
+ * The first `max` characters of `text` as a string of their own: a part taken with `slice` may keep the
+ * whole of `text` alive as long as the part lives, up to megabytes for a row that shows a few hundred.
+ */
+const copyOf = (text, max) => Buffer.from(text.slice(0, max), 'utf8').toString('utf8');
+
 const cut = (value, max = MAX_TEXT) => {
   const text = String(value);
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  return text.length > max ? `${copyOf(text, max)}…` : text;
 };
 const stringOrNull = (value) => (typeof value === 'string' ? cut(value, 100) : null);
 
@@ -43,9 +49,15 @@ function outcomeOf(status, event, notes, queueMode) {
 
 function prettyPayload(payload) {
   if (payload === undefined) return { payload: null, truncated: false };
-  const text = JSON.stringify(payload, null, 2);
+  let text;
+  try {
+    text = JSON.stringify(payload, null, 2);
+  } catch {
+    // Nested deeper than the stack allows: the middleware accepts it, JSON.parse does not recurse.
+    return { payload: '(too deeply nested to show)', truncated: true };
+  }
   if (text.length <= MAX_PAYLOAD_CHARS) return { payload: text, truncated: false };
-  return { payload: text.slice(0, MAX_PAYLOAD_CHARS), truncated: true };
+  return { payload: copyOf(text, MAX_PAYLOAD_CHARS), truncated: true };
 }
 
 /**
@@ -72,6 +84,8 @@ function createRecorder({ max = 200, now = () => new Date(), queueMode = false }
     const payload = event ?? record.notes.invalid?.payload;
     const type = payload && typeof payload === 'object' && !Array.isArray(payload) ? payload.type : undefined;
     record.hadEvent = Boolean(event);
+    // The whole id, for the job states of queue mode, which name it in full; the row shows it cut.
+    record.eventKey = event && typeof event.id === 'string' ? event.id : null;
     record.summary = {
       seq: record.seq,
       receivedAt: record.receivedAt,
@@ -89,26 +103,34 @@ function createRecorder({ max = 200, now = () => new Date(), queueMode = false }
     Object.assign(record, prettyPayload(payload));
   }
 
+  /** Runs from the response's 'close' event, where a throw would end the process: a row is not worth it. */
   function settle(record) {
-    record.status = record.res.writableFinished ? record.res.statusCode : null;
-    record.durationMs = Date.now() - record.startedAt;
-    summarize(record, record.req);
-    // Drop the live objects: only the summary and the (capped) payload text outlive the request.
-    record.req = record.res = null;
-    if (record.notes.invalid) record.notes.invalid.payload = undefined;
+    try {
+      record.status = record.res.writableFinished ? record.res.statusCode : null;
+      record.durationMs = Date.now() - record.startedAt;
+      summarize(record, record.req);
+    } catch (error) {
+      console.error(`inspector: delivery ${record.seq} not recorded: ${error}`);
+      return;
+    } finally {
+      // Drop the live objects: only the summary and the (capped) payload text outlive the request.
+      record.req = record.res = null;
+      if (record.notes.invalid) record.notes.invalid.payload = undefined;
+    }
     record.settled = true;
     deliveries.unshift(record);
     if (deliveries.length > max) {
       for (const dropped of deliveries.splice(max)) {
-        if (byEventId.get(dropped.summary.eventId) === dropped) byEventId.delete(dropped.summary.eventId);
+        if (byEventId.get(dropped.eventKey) === dropped) byEventId.delete(dropped.eventKey);
       }
     }
-    if (queueMode && record.hadEvent && record.summary.eventId !== null) {
-      byEventId.set(record.summary.eventId, record);
+    // A duplicate's row keeps its answer: the job's later states are the first delivery's.
+    if (queueMode && record.hadEvent && record.eventKey !== null && !record.notes.duplicate) {
+      byEventId.set(record.eventKey, record);
       // A state that arrived before the answer was recorded (a fast worker) is not lost.
-      const early = pendingStates.get(record.summary.eventId);
+      const early = pendingStates.get(record.eventKey);
       if (early) {
-        pendingStates.delete(record.summary.eventId);
+        pendingStates.delete(record.eventKey);
         record.notes.job = early;
         record.summary = { ...record.summary, outcome: early };
       }
@@ -145,12 +167,13 @@ function createRecorder({ max = 200, now = () => new Date(), queueMode = false }
     const record = byEventId.get(eventId);
     if (!record) {
       // Kept a moment for a row not recorded yet; bounded, since events may come from other instances.
-      pendingStates.set(eventId, state);
+      pendingStates.set(eventId, cut(state));
       if (pendingStates.size > max) pendingStates.delete(pendingStates.keys().next().value);
       return;
     }
-    record.notes.job = state;
-    record.summary = { ...record.summary, outcome: state };
+    // `failed: <reason>` carries the handler's error message, of any length.
+    record.notes.job = cut(state);
+    record.summary = { ...record.summary, outcome: record.notes.job };
     publish(record);
   }
 
