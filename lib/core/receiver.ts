@@ -99,10 +99,10 @@ export class Receiver<Req> {
   /** `drain()` calls waiting for `running` to empty. */
   private idle: (() => void)[] = [];
   /**
-   * The platform's `waitUntil` by request, for the requests that have one (Workers): a hook's promise
+   * The adapter's request by `req`, for the requests that have a `waitUntil` (Workers): a hook's promise
    * (`onError`, `onDuplicate`) is reported with `req` alone, and must outlive the answer there too.
    */
-  private readonly waitUntilOf = new WeakMap<object, (work: Promise<unknown>) => void>();
+  private readonly platformOf = new WeakMap<object, ReceiverRequest<Req>>();
   private closing = false;
 
   constructor(private readonly config: ResolvedConfig<Req>) {
@@ -144,12 +144,7 @@ export class Receiver<Req> {
 
   /** Runs one request through the pipeline; `request.respond` is called once with the outcome. */
   handle(request: ReceiverRequest<Req>): void {
-    if (request.waitUntil && typeof request.req === 'object' && request.req !== null) {
-      const platform = request;
-      this.waitUntilOf.set(request.req, (work) => {
-        platform.waitUntil?.(work);
-      });
-    }
+    if (request.waitUntil && typeof request.req === 'object' && request.req !== null) this.platformOf.set(request.req, request);
     if (this.config.observers) request = this.config.observers.wrap(request);
     const early = this.checkMethod(request);
     if (early) {
@@ -660,7 +655,7 @@ export class Receiver<Req> {
 
   /** Hands a hook's pending result to the platform's `waitUntil`, where the request has one. */
   private keepUntilSettled(pending: Promise<unknown> | undefined, req: Req): void {
-    if (pending) this.waitUntilOf.get(req as object)?.(pending);
+    if (pending) this.platformOf.get(req as object)?.waitUntil?.(pending);
   }
 
   /** Hands an error to `onError`; nothing `onError` does (throw, reject, hang) reaches the request. */
